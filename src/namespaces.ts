@@ -1,6 +1,5 @@
 // Every namespace IRI benchgraph uses, in one place; the rest of src/ builds IRIs from these.
-import { DataFactory } from 'n3';
-import type { NamedNode } from '@rdfjs/types';
+import { DataFactory, type NamedNode } from 'n3';
 
 /** The project's own persistent namespace (documented in README and ontologies/benchgraph.ttl). */
 export const BENCHGRAPH = 'https://w3id.org/benchgraph/';
