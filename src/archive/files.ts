@@ -1,0 +1,137 @@
+// Durable file operations for archives: write-fsync-rename, directory fsync, and the single-writer lock.
+import { randomBytes } from 'node:crypto';
+import { link, open, readFile, rename, rm, unlink } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
+
+/** Prefix of every temporary file the archive creates; anything carrying it is garbage once no writer holds the lock. */
+export const TEMP_PREFIX = '.tmp-';
+
+/** A short random token for file names that must never collide with an existing or a crashed writer's file. */
+export function uniqueToken(): string {
+  return randomBytes(4).toString('hex');
+}
+
+/**
+ * Writes `data` to `path` so that `path` either does not exist or holds all of `data`, even across a crash:
+ * temp file in the same directory, fsync, rename. The directory itself is not fsynced here (callers fsync each
+ * directory once per batch instead of once per file).
+ */
+export async function writeFileDurably(path: string, data: string | Uint8Array): Promise<void> {
+  const temp = join(dirname(path), `${TEMP_PREFIX}${uniqueToken()}`);
+  try {
+    const handle = await open(temp, 'wx');
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, path);
+  } catch (error) {
+    // Remove the partial temp file now; if even that fails, say so (the next open deletes it anyway).
+    const cleanup = await rm(temp, { force: true }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    if (cleanup === undefined) throw error;
+    throw new Error(`${(error as Error).message} (and removing ${temp} failed: ${cleanup.message})`, {
+      cause: error,
+    });
+  }
+}
+
+/** Makes renames and deletions inside `dir` durable. */
+export async function fsyncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+const LOCK_FILE = '.lock';
+
+type LockOwner = { pid: number; host: string; since: string };
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to someone else, so it is alive.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Takes the archive's cross-process write lock, or returns the live owner holding it. A lock left by a dead process
+ * on this host (a crashed writer) is taken over. The lock file is created by link() of a complete temp file, so a
+ * reader never sees a half-written owner.
+ */
+async function tryLock(dir: string): Promise<{ release: () => Promise<void> } | { owner: LockOwner }> {
+  const lockPath = join(dir, LOCK_FILE);
+  const me: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
+  const temp = join(dir, `${TEMP_PREFIX}lock-${uniqueToken()}`);
+  await writeFileDurably(temp, JSON.stringify(me));
+  try {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await link(temp, lockPath);
+        return { release: () => unlink(lockPath) };
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      const owner = JSON.parse(await readFile(lockPath, 'utf8')) as LockOwner;
+      if (owner.host !== me.host || isAlive(owner.pid)) return { owner };
+      // The owner crashed: its lock is stale. rm with force tolerates another process removing it first.
+      await rm(lockPath, { force: true });
+    }
+    throw new Error(`could not take the lock ${lockPath}: it keeps being re-created by other processes`);
+  } finally {
+    await unlink(temp);
+  }
+}
+
+// Writers in this process queue here, so two Archive objects on one directory never race for the file lock.
+const queues = new Map<string, Promise<void>>();
+
+/**
+ * Runs `fn` holding the archive's write lock (in-process queue + cross-process lock file).
+ * With `ifFree`, returns undefined instead of throwing when another live process holds the lock.
+ *
+ * @throws Error naming the process that holds the lock.
+ */
+export async function withArchiveLock<T>(
+  dir: string,
+  fn: () => Promise<T>,
+  opts: { ifFree?: boolean } = {},
+): Promise<T | undefined> {
+  const previous = queues.get(dir) ?? Promise.resolve();
+  let done!: () => void;
+  const gate = new Promise<void>((resolve) => {
+    done = resolve;
+  });
+  const mine = previous.then(() => gate);
+  queues.set(dir, mine);
+  await previous;
+  try {
+    const lock = await tryLock(dir);
+    if ('owner' in lock) {
+      if (opts.ifFree) return undefined;
+      throw new Error(
+        `archive ${dir} is being written by process ${lock.owner.pid} on ${lock.owner.host} ` +
+          `(since ${lock.owner.since}); retry when it has finished`,
+      );
+    }
+    try {
+      return await fn();
+    } finally {
+      await lock.release();
+    }
+  } finally {
+    done();
+    if (queues.get(dir) === mine) queues.delete(dir);
+  }
+}
