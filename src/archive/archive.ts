@@ -115,6 +115,8 @@ const PENDING = new RegExp(
   `^(${[META_FILE, PROVENANCE_FILE, REPORT_FILE].join('|').replaceAll('.', '\\.')})\\.(\\d+)\\.next$`,
 );
 const WRITE_CONCURRENCY = 8;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what record ids must not hold
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 
 /** Throws a clear error unless `name` is a valid archive name. */
 export function checkArchiveName(name: string): void {
@@ -300,7 +302,7 @@ export class Archive {
    */
   async writeBatch(records: StoredRecord[], info: BatchInfo): Promise<BatchResult> {
     checkBatch(records, info);
-    const report = info.report === undefined ? undefined : reportText(info.report);
+    const report = info.report === undefined ? undefined : await reportText(info.report);
     const at = (info.at ?? new Date()).toISOString();
     const agent = info.agent ?? osUser();
     const result = await withArchiveLock(this.dir, async () => {
@@ -636,12 +638,11 @@ function checkBatch(records: StoredRecord[], info: BatchInfo): void {
   const seen = new Set<string>();
   records.forEach((r, i) => {
     const where = `batch record ${i + 1}${typeof r.recordId === 'string' ? ` ("${r.recordId}")` : ''}`;
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is rejected
     if (
       typeof r.recordId !== 'string' ||
       r.recordId === '' ||
       r.recordId.length > 1000 ||
-      /[\u0000-\u001f\u007f]/.test(r.recordId)
+      CONTROL_CHARACTER.test(r.recordId)
     ) {
       throw new Error(
         `${where}: "recordId" must be a non-empty string of at most 1000 characters without control characters`,
@@ -675,13 +676,13 @@ function checkGraphs(records: StoredRecord[], current: Manifest): void {
   }
 }
 
-function reportText(report: string | Quad[]): string {
+async function reportText(report: string | Quad[]): Promise<string> {
   if (typeof report !== 'string') {
-    const writer = new Writer({
-      format: 'Turtle',
-      prefixes: { sh: prefixes.sh, xsd: prefixes.xsd, rdf: prefixes.rdf },
-    });
-    return writer.quadsToString(report);
+    const writer = new Writer({ prefixes: { sh: prefixes.sh, xsd: prefixes.xsd, rdf: prefixes.rdf } });
+    writer.addQuads(report);
+    return new Promise((resolve, reject) =>
+      writer.end((error, text) => (error ? reject(error) : resolve(text))),
+    );
   }
   try {
     new Parser({ format: 'Turtle' }).parse(report);

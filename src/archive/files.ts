@@ -1,6 +1,6 @@
 // Durable file operations for archives: write-fsync-rename, directory fsync, and the single-writer lock.
 import { randomBytes } from 'node:crypto';
-import { link, open, readFile, rename, rm, unlink } from 'node:fs/promises';
+import { open, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -65,33 +65,72 @@ function isAlive(pid: number): boolean {
   }
 }
 
+// Reads the lock's owner; null while the owner is still writing it (or crashed doing so), 'gone' if it vanished.
+async function readOwner(lockPath: string): Promise<LockOwner | null | 'gone'> {
+  let text: string;
+  try {
+    text = await readFile(lockPath, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
+    throw error;
+  }
+  try {
+    return JSON.parse(text) as LockOwner;
+  } catch (error) {
+    if (error instanceof SyntaxError) return null;
+    throw error;
+  }
+}
+
+async function ageMs(path: string): Promise<number> {
+  try {
+    return Date.now() - (await stat(path)).mtimeMs;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw error;
+  }
+}
+
 /**
- * Takes the archive's cross-process write lock, or returns the live owner holding it. A lock left by a dead process
- * on this host (a crashed writer) is taken over. The lock file is created by link() of a complete temp file, so a
- * reader never sees a half-written owner.
+ * Takes the archive's cross-process write lock (`.lock`, created exclusively, holding pid and host), or returns the
+ * live owner holding it. A lock left by a dead process on this host (a crashed writer) is taken over. Two writers
+ * taking over the same stale lock at the same instant could both succeed: Node has no flock, and that case needs
+ * a crash followed by two simultaneous writers.
  */
 async function tryLock(dir: string): Promise<{ release: () => Promise<void> } | { owner: LockOwner }> {
   const lockPath = join(dir, LOCK_FILE);
   const me: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
-  const temp = join(dir, `${TEMP_PREFIX}lock-${uniqueToken()}`);
-  await writeFileDurably(temp, JSON.stringify(me));
-  try {
-    for (let attempt = 0; attempt < 3; attempt++) {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    try {
+      const handle = await open(lockPath, 'wx');
       try {
-        await link(temp, lockPath);
-        return { release: () => unlink(lockPath) };
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        await handle.writeFile(JSON.stringify(me));
+        await handle.sync();
+      } finally {
+        await handle.close();
       }
-      const owner = JSON.parse(await readFile(lockPath, 'utf8')) as LockOwner;
-      if (owner.host !== me.host || isAlive(owner.pid)) return { owner };
-      // The owner crashed: its lock is stale. rm with force tolerates another process removing it first.
-      await rm(lockPath, { force: true });
+      return { release: () => unlink(lockPath) };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
-    throw new Error(`could not take the lock ${lockPath}: it keeps being re-created by other processes`);
-  } finally {
-    await unlink(temp);
+    const owner = await readOwner(lockPath);
+    if (owner === 'gone') continue;
+    if (owner === null) {
+      // Being written right now, or its writer died between creating and writing it (then it stays empty).
+      if ((await ageMs(lockPath)) > STALE_EMPTY_LOCK_MS) await rm(lockPath, { force: true });
+      else await sleep(10);
+      continue;
+    }
+    if (owner.host !== me.host || isAlive(owner.pid)) return { owner };
+    await rm(lockPath, { force: true });
   }
+  throw new Error(`could not take the lock ${lockPath}: it keeps changing hands`);
+}
+
+const STALE_EMPTY_LOCK_MS = 2000;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 // Writers in this process queue here, so two Archive objects on one directory never race for the file lock.
