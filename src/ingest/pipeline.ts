@@ -74,7 +74,13 @@ export async function checkFiles(
   const shaclFindings = await deps.validate(
     mapped.map((c) => ({ recordId: c.record.recordId, quads: c.record.quads, nodes: c.nodes! })),
   );
-  for (const c of mapped) c.record.findings.push(...(shaclFindings.get(c.record.recordId) ?? []));
+  for (const c of mapped) {
+    const shacl = shaclFindings.get(c.record.recordId) ?? [];
+    // A shape that flags a field (e.g. an unresolved term) says it better than the mapper's note on it.
+    const flagged = new Set(shacl.map((f) => `${f.severity} ${f.field}`));
+    c.record.findings = c.record.findings.filter((f) => f.rule !== 'mapping' || !flagged.has(`${f.severity} ${f.field}`));
+    c.record.findings.push(...shacl);
+  }
   timings.validate = (performance.now() - t) / 1000;
   const records = checked.map((c) => c.record);
   for (const r of records) r.accepted = !r.findings.some((f) => f.severity === 'violation');
