@@ -1,7 +1,7 @@
 // Archive behaviour: record files, re-ingest, provenance, listing, atomic failures, recovery at open.
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { userInfo } from 'node:os';
+import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { Quad } from '@rdfjs/types';
 import { DataFactory, Parser } from 'n3';
@@ -151,6 +151,7 @@ describe('archive names and metadata', () => {
     await expect(openArchive(dataDir, 'lab', { create: true })).rejects.toThrow(
       'new archive "lab": "baseIri" must be an absolute IRI, got undefined',
     );
+    expect(existsSync(join(dataDir, 'lab'))).toBe(false);
   });
 
   it('writes archive.json with the given metadata and updates modified and mappingVersion per batch', async () => {
@@ -484,15 +485,28 @@ describe('integrity and recovery at open', () => {
     const archive = await create();
     await writeFile(
       join(archive.dir, '.lock'),
-      JSON.stringify({ pid: 2 ** 22 + 7, host: (await import('node:os')).hostname(), since: 'x' }),
+      JSON.stringify({ pid: 2 ** 22 + 7, host: hostname(), since: 'x' }),
     );
     await archive.writeBatch(syntheticRecords(1), INFO);
     expect(existsSync(join(archive.dir, '.lock'))).toBe(false);
   });
 
+  it('opens without recovering while another live process holds the lock', async () => {
+    const archive = await create();
+    await archive.writeBatch(syntheticRecords(1), INFO);
+    const lock = JSON.stringify({ pid: process.ppid, host: hostname(), since: '2025-01-01T00:00:00Z' });
+    await writeFile(join(archive.dir, '.lock'), lock);
+    await writeFile(join(archive.dir, 'records', '.tmp-inflight'), 'being written by the lock holder');
+    const reopened = await openArchive(dataDir, 'synthetic');
+    expect(reopened.stats().records).toBe(1);
+    expect(await readFile(join(archive.dir, 'records', '.tmp-inflight'), 'utf8')).toBe(
+      'being written by the lock holder',
+    );
+  });
+
   it('refuses to write while another live process holds the lock', async () => {
     const archive = await create();
-    const host = (await import('node:os')).hostname();
+    const host = hostname();
     await writeFile(
       join(archive.dir, '.lock'),
       JSON.stringify({ pid: process.ppid, host, since: '2025-01-01T00:00:00Z' }),

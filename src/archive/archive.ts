@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { userInfo } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Quad } from '@rdfjs/types';
 import { Parser, Writer } from 'n3';
 import { prefixes } from '../namespaces.ts';
@@ -144,10 +144,15 @@ export async function openArchive(
   const dir = join(dataDir, name);
   if (!(await exists(join(dir, META_FILE)))) {
     if (!opts.create) throw new Error(`archive "${name}" not found: ${join(dir, META_FILE)} does not exist`);
-    await createArchive(dir, name, opts.meta ?? {});
+    const fresh = newMeta(name, opts.meta ?? {});
+    await mkdir(dir, { recursive: true });
+    // Under the lock, so two processes creating the same archive at once do not interleave their files.
+    await withArchiveLock(dir, async () => {
+      if (!(await exists(join(dir, META_FILE)))) await createArchive(dir, fresh);
+    });
   }
   await withArchiveLock(dir, () => recover(dir), { ifFree: true });
-  const meta = parseMeta(await readFile(join(dir, META_FILE), 'utf8'), join(dir, META_FILE), name);
+  const meta = await readMeta(dir);
   const manifest = await readManifest(dir);
   return new Archive(dir, meta, manifest);
 }
@@ -168,7 +173,7 @@ export async function listArchives(dataDir: string): Promise<ArchiveSummary[]> {
   for (const name of entries.sort()) {
     const dir = join(dataDir, name);
     if (!ARCHIVE_NAME.test(name) || !(await exists(join(dir, META_FILE)))) continue;
-    const meta = parseMeta(await readFile(join(dir, META_FILE), 'utf8'), join(dir, META_FILE), name);
+    const meta = await readMeta(dir);
     const manifest = await readManifest(dir);
     const entriesOf = Object.values(manifest.records);
     out.push({
@@ -362,7 +367,7 @@ export class Archive {
           obsolete.push(join(this.dir, old.file));
         }
       }
-      const meta = { ...this.#meta, modified: at, mappingVersion: info.mappingVersion };
+      const meta = { ...(await readMeta(this.dir)), modified: at, mappingVersion: info.mappingVersion };
       await this.#publish(next, meta, report, created, obsolete, info.onProgress);
       return { stored: records.length, replaced, generation, graphs: [...graphs] };
     });
@@ -394,7 +399,7 @@ export class Archive {
       const graphs = unique.map((id) => current.records[id].graph);
       const obsolete = unique.map((id) => join(this.dir, current.records[id].file));
       for (const id of unique) delete next.records[id];
-      const meta = { ...this.#meta, modified: new Date().toISOString() };
+      const meta = { ...(await readMeta(this.dir)), modified: new Date().toISOString() };
       await this.#publish(next, meta, undefined, [], obsolete, undefined);
       return { removed: unique.length, generation: next.generation, graphs };
     });
@@ -411,7 +416,7 @@ export class Archive {
     await withArchiveLock(this.dir, async () => {
       await recover(this.dir);
       const current = await readManifest(this.dir);
-      const meta = { ...this.#meta, ...patch, modified: new Date().toISOString() };
+      const meta = { ...(await readMeta(this.dir)), ...patch, modified: new Date().toISOString() };
       checkMeta(meta, `archive "${this.name}" metadata`);
       await this.#publish(
         { ...current, generation: current.generation + 1 },
@@ -477,15 +482,16 @@ export class Archive {
 // ---------------------------------------------------------------------------------------------------------------
 // Creation, recovery and reading
 
-async function createArchive(dir: string, name: string, partial: Partial<ArchiveMeta>): Promise<void> {
+// `name` first so archive.json reads naturally; the caller's fields cannot override name or modified.
+function newMeta(name: string, partial: Partial<ArchiveMeta>): ArchiveMeta {
   const now = new Date().toISOString();
-  const meta: ArchiveMeta = {
-    ...partial,
-    name,
-    created: partial.created ?? now,
-    modified: now,
-  } as ArchiveMeta;
+  const meta = { name, ...partial, created: partial.created ?? now, modified: now } as ArchiveMeta;
+  meta.name = name;
   checkMeta(meta, `new archive "${name}"`);
+  return meta;
+}
+
+async function createArchive(dir: string, meta: ArchiveMeta): Promise<void> {
   await mkdir(join(dir, RECORDS_DIR), { recursive: true });
   if (await exists(join(dir, MANIFEST_FILE))) {
     const leftover = await readManifest(dir);
@@ -529,7 +535,7 @@ async function recover(dir: string): Promise<void> {
   }
   if (removed) await fsyncDir(recordsDir);
   if (!(await exists(join(dir, PROVENANCE_FILE)))) {
-    const meta = parseMeta(await readFile(join(dir, META_FILE), 'utf8'), join(dir, META_FILE), '');
+    const meta = await readMeta(dir);
     await writeFileDurably(join(dir, PROVENANCE_FILE), provenanceText(meta.baseIri, manifest));
     await fsyncDir(dir);
   }
@@ -587,6 +593,12 @@ async function readManifest(dir: string): Promise<Manifest> {
     if (!Number.isInteger(e.batch)) throw bad('batch', 'an integer');
   }
   return data;
+}
+
+// archive.json of the archive in `dir`, checked; its name must match the directory's.
+async function readMeta(dir: string): Promise<ArchiveMeta> {
+  const path = join(dir, META_FILE);
+  return parseMeta(await readFile(path, 'utf8'), path, basename(dir));
 }
 
 function parseMeta(text: string, path: string, expectedName: string): ArchiveMeta {
