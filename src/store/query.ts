@@ -1,5 +1,5 @@
 // SPARQL Protocol extras over an archive store: a dataset given by the request, format conversion, test-mode updates.
-import { namedNode, Store } from 'oxigraph';
+import { defaultGraph, namedNode, Store } from 'oxigraph';
 import { type ArchiveStore, QueryError, scanQuery } from './store.ts';
 
 /** The RDF dataset a SPARQL Protocol request names with `default-graph-uri` / `named-graph-uri`. */
@@ -43,7 +43,8 @@ export function queryProtocol(
 export function convertRdf(text: string, fromMediaType: string, toMediaType: string): string {
   const scratch = new Store();
   scratch.load(text, { format: fromMediaType });
-  return scratch.dump({ format: toMediaType });
+  // Triple formats must be told which graph to write; the converted document only has the default graph.
+  return scratch.dump({ format: toMediaType, from_graph_name: defaultGraph() });
 }
 
 /**
