@@ -247,7 +247,10 @@ export class TermIndex {
         iri,
         label: curieOf(iri),
         match,
-        warning: `${shortId(iri)} is not in the local ontology slims, so its label and place in ${branch} were not checked`,
+        warning:
+          branch === 'any'
+            ? `${shortId(iri)} is not in the local ontology slims, so its label was not checked`
+            : `${shortId(iri)} is not in the local ontology slims, so its label and place in ${branch} were not checked`,
       };
     }
     return {
@@ -295,9 +298,10 @@ export class TermIndex {
         } else if (d === bestDistance) best.push(...k.entries);
       }
     }
-    const scope = branch === 'any' ? 'any branch' : `${branch}`;
-    if (best.length === 0)
-      return { status: 'unresolved', value: v, warning: `no ${scope} term matches '${v}'; kept as text` };
+    if (best.length === 0) {
+      const what = branch === 'any' ? 'term' : `${branch} term`;
+      return { status: 'unresolved', value: v, warning: `no ${what} matches '${v}'; kept as text` };
+    }
     // As for exact names, a label beats a synonym at the same distance; a tie between terms is ambiguous.
     const bestRank = Math.min(...best.map((e) => e.rank));
     const top = best.filter((e) => e.rank === bestRank);

@@ -1,5 +1,5 @@
 // Builds ontologies/slims/*.ttl: small Turtle extracts of public ontologies (labels, synonyms, is_a, part_of).
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Quad } from '@rdfjs/types';
 import { DataFactory, Parser, Writer } from 'n3';
@@ -88,6 +88,15 @@ export function oboCurie(iri: string): string | null {
 export async function buildSlims(opts: BuildSlimsOptions): Promise<SlimSummary> {
   const config = readSources(opts.sources);
   const from = resolve(opts.from);
+  const fromStat = await stat(from).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return null;
+    throw e;
+  });
+  if (fromStat === null || !fromStat.isDirectory()) {
+    throw new Error(
+      `${opts.from}: no such folder; expected the shared data folder holding the source ontologies (--from DIR)`,
+    );
+  }
   const out = resolve(opts.out);
   const command =
     opts.command ??
@@ -201,7 +210,11 @@ async function buildObo(s: SlimSource, from: string, extraSeeds: string[]): Prom
         terms.set(id, { ...t, synonyms: [...t.synonyms], isA: [...t.isA], partOf: [...t.partOf] });
         continue;
       }
-      // Same term in several files (the Uberon subsets): first label wins, links and synonyms are merged.
+      // Same term in several files (the Uberon subsets): the first label wins and a different later label
+      // is kept as an exact synonym; links and synonyms are merged.
+      if (seen.label !== null && t.label !== null && t.label !== seen.label) {
+        seen.synonyms.push({ text: t.label, scope: 'EXACT', type: null });
+      }
       seen.label ??= t.label;
       seen.obsolete ||= t.obsolete;
       seen.synonyms.push(...t.synonyms);
@@ -436,7 +449,11 @@ async function toTurtle(s: SlimSource, b: Built, command: string, config: Source
   add(ontology, `${dcterms}title`, literal(`benchgraph slim of ${s.title}`));
   add(ontology, `${prefixes.prov}wasDerivedFrom`, namedNode(s.ontology));
   for (const f of s.files)
-    add(ontology, `${dcterms}source`, literal(f.local ? repoPath(join(dirname(config.file), f.path)) : f.path));
+    add(
+      ontology,
+      `${dcterms}source`,
+      literal(f.local ? repoPath(join(dirname(config.file), f.path)) : f.path),
+    );
   for (const v of b.versions) add(ontology, `${owl}versionInfo`, literal(v));
   add(ontology, `${dcterms}license`, namedNode(s.licenceIri));
   add(ontology, `${rdfs}comment`, literal(`Licence of the source: ${s.licence}.`));
