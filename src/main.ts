@@ -12,6 +12,8 @@ import { loadSchema } from './ingest/schema.ts';
 import { loadArchiveStore, QueryError, queryStoreSerialized } from './store/store.ts';
 import { loadTermIndex } from './terms/index.ts';
 import { runSlimCommand } from './terms/slim.ts';
+import { runGenerateCommand } from './generate.ts';
+import { demoLabs, isFirstRun } from './demo.ts';
 import { fieldNamer, loadShapes, validateBatch } from './validate/validate.ts';
 
 type Out = { stdout: (s: string) => void; stderr: (s: string) => void };
@@ -25,6 +27,8 @@ const USAGE = `usage: benchgraph <command> [options]
   archives [--data DIR] [--json]                    list archives: name, records, triples
   query --archive NAME [--data DIR] 'SPARQL'        run a query; SPARQL JSON results on stdout
   slims [--from DIR] [--out DIR]                    rebuild the ontology slims from full ontology files
+  generate --labs N --seed S [--sessions N] [--out DIR]
+                                                    write a deterministic synthetic federation (JSON Lines)
   start [--data DIR] [--port N]                     ingest the demo labs on first run, then serve
 
 Common options: --data DIR (default ./data, or BENCHGRAPH_DATA), --base IRI (record IRIs; BENCHGRAPH_BASE).
@@ -45,6 +49,10 @@ export async function main(argv: string[], out: Out = defaultOut): Promise<numbe
         return await queryCommand(rest, out);
       case 'slims':
         return await runSlimCommand(rest);
+      case 'generate':
+        return await runGenerateCommand(rest);
+      case 'start':
+        return await startCommand(rest, out);
       case undefined:
       case 'help':
       case '--help':
@@ -289,4 +297,28 @@ async function queryCommand(argv: string[], out: Out): Promise<number> {
     }
     throw err;
   }
+}
+
+/** `npm start`: on the first run ingest every demo lab into its own archive, then serve. */
+async function startCommand(argv: string[], out: Out): Promise<number> {
+  const { values } = parse(argv, { ...common, port: { type: 'string' }, host: { type: 'string' } });
+  const config = loadConfig(values);
+  if (await isFirstRun(config)) {
+    out.stdout(`first start: ingesting the demo labs into ${config.dataDir}\n`);
+    const pipeline = await loadPipeline(config);
+    for (const lab of await demoLabs()) {
+      const summary = await ingest(config, pipeline, lab.name, await expandInputs([lab.dir]), { strict: false, agent: 'benchgraph demo' });
+      out.stdout(`  ${summary.lines[0]}\n`);
+      for (const r of summary.rejected) {
+        out.stdout(`    rejected ${r.recordId} (${r.file}:${r.line}): ${r.findings.map((f) => `${f.field}: ${f.message}`).join('; ')}\n`);
+      }
+    }
+  }
+  return serve(argv);
+}
+
+async function serve(argv: string[]): Promise<number> {
+  // Wired to src/serve/command.ts once the serving layer lands.
+  process.stderr.write(`benchgraph: serving is not built yet (${argv.join(' ')})\n`);
+  return 1;
 }
