@@ -24,7 +24,9 @@ function explain(errors: ErrorObject[], record: Record<string, unknown>): Issue[
   const out: Issue[] = [];
   for (const e of errors) {
     // `if/then` and `oneOf` wrappers repeat what their branches already said.
-    if (e.keyword === 'if' || (e.keyword === 'oneOf' && errors.some((x) => x.instancePath === e.instancePath && x !== e))) continue;
+    // A quantity's anyOf reports each branch; one sentence for the whole says it better.
+    if (e.keyword === 'if') continue;
+    if (errors.some((x) => x.keyword === 'anyOf' && x !== e && e.schemaPath.startsWith(x.schemaPath.replace(/\/anyOf$/, '/anyOf/')))) continue;
     const field = toFieldPath(e.instancePath, e.keyword === 'required' ? String(e.params.missingProperty) : undefined);
     const message = describe(e, valueAt(record, e.instancePath));
     const key = `${field} ${message}`;
@@ -60,7 +62,7 @@ function describe(e: ErrorObject, value: unknown): string {
       return `has the wrong form${found}: expected to match ${e.params.pattern}`;
     case 'type':
       return `must be ${e.params.type}${found}`;
-    case 'oneOf':
+    case 'anyOf':
       return `must be a number, a string with a unit like '920 nm', or {value, unit}${found}`;
     default:
       return `${e.message ?? 'is not valid'}${found}`;
