@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { type Branch, type Resolution, loadTermIndex } from '../src/terms/index.ts';
+import { compactKey, normalizeKey } from '../src/terms/normalize.ts';
 
 const fixtures = new URL('./fixtures/terms/', import.meta.url);
 const MINI = new URL('mini/', fixtures).pathname;
@@ -27,6 +28,36 @@ describe('resolve() against the mini fixture ontologies (fixtures/terms/resolve-
       expect(index.resolve(c.value, c.branch)).toEqual(c.expect);
     });
   }
+});
+
+describe('normalizeKey', () => {
+  it('folds case, Unicode, punctuation, plurals, possessives and small numbers', () => {
+    const inputs = [
+      '2-Photon Microscopes',
+      "Ammon's horn",
+      'Ammons   horn',
+      'arteries',
+      'mice',
+      'µm',
+      'CA1_field',
+      'Layer 10 / 11',
+    ];
+    expect(inputs.map(normalizeKey)).toEqual([
+      'two photon microscope',
+      'ammon horn',
+      'ammon horn',
+      'artery',
+      'mouse',
+      'um',
+      'ca1 field',
+      'layer ten 11',
+    ]);
+    expect(['wide-field', 'wide field', 'Widefield'].map(compactKey)).toEqual([
+      'widefield',
+      'widefield',
+      'widefield',
+    ]);
+  });
 });
 
 describe('canonicalIri', () => {

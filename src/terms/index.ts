@@ -5,7 +5,7 @@ import type { Quad } from '@rdfjs/types';
 import { distance } from 'fastest-levenshtein';
 import { Parser } from 'n3';
 import { prefixes } from '../namespaces.ts';
-import { STOPWORDS, compactKey, fold, normalizeKey, tokenize } from './normalize.ts';
+import { STOPWORDS, lookupKeys, normalizeKey, tokenize } from './normalize.ts';
 import { ONTOLOGIES_DIR, type SourcesConfig, readSources } from './sources.ts';
 
 export type Branch =
@@ -45,7 +45,7 @@ export type Resolution =
 
 export type Mention = { iri: string; label: string; start: number; end: number; matched: string };
 
-/** How a name belongs to a term: its label (0), an exact synonym or folded label (1), another synonym (2). */
+/** How a name belongs to a term: its label (0); an exact synonym, a second label or the name of a term folded into it (1); a related, narrow or broad synonym (2). */
 type Rank = 0 | 1 | 2;
 type Entry = { iri: string; rank: Rank; text: string };
 type Term = { iri: string; label: string | null };
@@ -165,8 +165,9 @@ export class TermIndex {
   }
 
   /**
-   * Resolves a value to a term of a branch: IRI/CURIE first, then exact label or synonym, then normalised
-   * text, then close spelling. Never guesses: ties between terms give 'unresolved' with the candidates.
+   * Resolves a value to a term of a branch: IRI/CURIE first, then a preferred sense from sources.yaml, then
+   * exact label or synonym, then normalised text, then close spelling. Never guesses: ties between terms give
+   * 'unresolved' with the candidates.
    */
   resolve(value: string, branch: Branch): Resolution {
     const v = value.trim();
@@ -175,14 +176,14 @@ export class TermIndex {
     if (iri !== null) return this.#resolveIri(v, iri, branch);
     const members = branch === 'any' ? null : this.#branch(branch);
     const inScope = (e: Entry) => members === null || members.has(e.iri);
-    const key = normalizeKey(v);
-    const preferred = this.#preferredFor(branch).get(key);
-    if (preferred !== undefined) return this.#resolvePreferred(v, key, preferred, inScope);
+    const keys = lookupKeys(v);
+    const preferred = this.#preferredFor(branch).get(keys.normalized);
+    if (preferred !== undefined) return this.#resolvePreferred(v, keys.normalized, preferred, inScope);
     const stages: [Map<string, Entry[]>, string, 'exact' | 'normalized'][] = [
       [this.#exact, v, 'exact'],
-      [this.#folded, fold(v), 'normalized'],
-      [this.#normalized, key, 'normalized'],
-      [this.#compact, compactKey(v), 'normalized'],
+      [this.#folded, keys.folded, 'normalized'],
+      [this.#normalized, keys.normalized, 'normalized'],
+      [this.#compact, keys.compact, 'normalized'],
     ];
     for (const [map, key, match] of stages) {
       const entries = (map.get(key) ?? []).filter(inScope);
@@ -334,6 +335,11 @@ export class TermIndex {
   }
 
   #build(): void {
+    const ontologies = new Set(
+      this.#quads
+        .filter((q) => q.predicate.value === RDF_TYPE && q.object.value === `${prefixes.owl}Ontology`)
+        .map((q) => q.subject.value),
+    );
     const labels = new Map<string, string[]>();
     const synonyms: [string, string, Rank][] = [];
     const exactMatch: [string, string][] = [];
@@ -341,7 +347,8 @@ export class TermIndex {
     for (const q of this.#quads) {
       const s = q.subject.value;
       const p = q.predicate.value;
-      if (q.subject.termType !== 'NamedNode') continue;
+      // Ontology headers (slim provenance nodes) carry labels but are not terms.
+      if (q.subject.termType !== 'NamedNode' || ontologies.has(s)) continue;
       if (p === LABEL) {
         const list = labels.get(s);
         if (list === undefined) labels.set(s, [q.object.value]);
@@ -390,10 +397,11 @@ export class TermIndex {
       if (list === undefined) map.set(key, [entry]);
       else if (!list.some((e) => e.iri === iri && e.rank <= rank)) list.push(entry);
     };
+    const keys = lookupKeys(text);
     put(this.#exact, text.trim());
-    put(this.#folded, fold(text));
-    put(this.#normalized, normalizeKey(text));
-    put(this.#compact, compactKey(text));
+    put(this.#folded, keys.folded);
+    put(this.#normalized, keys.normalized);
+    put(this.#compact, keys.compact);
   }
 
   #branch(branch: Branch): Set<string> {
@@ -409,7 +417,9 @@ export class TermIndex {
         const below = new Set<string>();
         for (const root of rule.under) {
           const r = this.canonicalIri(root);
-          if (r === null || !this.#terms.has(r)) continue;
+          if (r === null || !this.#terms.has(r)) {
+            throw new Error(`${this.#config.file}: branches.${branch}: '${root}' is not a term of the slims`);
+          }
           below.add(r);
           for (const d of this.descendants(r)) below.add(d);
         }

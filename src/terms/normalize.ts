@@ -47,9 +47,8 @@ export function fold(text: string): string {
 export function tokenize(text: string): Token[] {
   const out: Token[] = [];
   // Offsets are found on the original text; folding is applied per token so that offsets stay exact.
-  const re = /[\p{L}\p{N}\u00b5]+(?:['\u2019]s\b)?/gu;
-  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-    const norm = normToken(m[0]);
+  for (const m of text.matchAll(WORD)) {
+    const norm = normWord(fold(m[0]).toLowerCase());
     if (norm !== '') out.push({ norm, start: m.index, end: m.index + m[0].length });
   }
   return out;
@@ -57,23 +56,40 @@ export function tokenize(text: string): Token[] {
 
 /** Lookup key: lower case, words only, singular, small numbers as words ("2-Photon Microscopes" -> "two photon microscope"). */
 export function normalizeKey(text: string): string {
-  return tokenize(text)
-    .map((t) => t.norm)
-    .join(' ');
+  return words(text).join(' ');
 }
 
 /** Like normalizeKey without spaces, so "wide-field", "wide field" and "widefield" meet. */
 export function compactKey(text: string): string {
-  return tokenize(text)
-    .map((t) => t.norm)
-    .join('');
+  return words(text).join('');
 }
 
-function normToken(raw: string): string {
-  let t = fold(raw)
-    .toLowerCase()
-    .replace(/['\u2019]s$/, 's');
-  t = t.replace(/[^\p{L}\p{N}]/gu, '');
+/** The three lookup keys of a name at once (folded, normalised, compact), folding and splitting it only once. */
+export function lookupKeys(text: string): { folded: string; normalized: string; compact: string } {
+  const folded = fold(text);
+  const w = wordsOfFolded(folded);
+  return { folded, normalized: w.join(' '), compact: w.join('') };
+}
+
+/** Letters, digits and combining marks, with a possessive 's kept on the word. */
+const WORD = /[\p{L}\p{M}\p{N}]+(?:['\u2019]s\b)?/gu;
+
+function words(text: string): string[] {
+  return wordsOfFolded(fold(text));
+}
+
+function wordsOfFolded(folded: string): string[] {
+  const out: string[] = [];
+  for (const m of folded.toLowerCase().matchAll(WORD)) {
+    const w = normWord(m[0]);
+    if (w !== '') out.push(w);
+  }
+  return out;
+}
+
+/** Normalises one folded, lower-case word. */
+function normWord(raw: string): string {
+  const t = raw.replace(/['\u2019]s$/, 's').replace(/[^\p{L}\p{N}]/gu, '');
   if (/^\d+$/.test(t)) {
     const n = Number(t);
     return n <= 10 && String(n) === t ? DIGIT_WORDS[n]! : t;
