@@ -1,6 +1,6 @@
 // The one module that owns oxigraph: loads archives into in-memory stores and answers SPARQL queries over them.
 import { readFile } from 'node:fs/promises';
-import { basename, dirname, extname } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import type { Quad } from '@rdfjs/types';
 import { DataFactory, type Quad as N3Quad } from 'n3';
 import { type Quad as OxQuad, namedNode, Store } from 'oxigraph';
@@ -97,7 +97,7 @@ export async function reloadGraphs(store: ArchiveStore, archive: Archive, graphs
   const files = archive
     .records()
     .filter((r) => wanted.has(r.graph))
-    .map((r) => ({ path: `${archive.dir}/${r.file}`, label: `record "${r.recordId}"` }));
+    .map((r) => ({ path: join(archive.dir, r.file), label: `record "${r.recordId}"` }));
   files.push({ path: archive.provenancePath, label: 'provenance' });
   await loadFiles(store, files, false);
 }
@@ -165,7 +165,7 @@ type OxQueryOptions = NonNullable<Parameters<ArchiveStore['query']>[1]>;
 function archiveFiles(archive: Archive): SourceFile[] {
   const files = archive
     .records()
-    .map((r) => ({ path: `${archive.dir}/${r.file}`, label: `record "${r.recordId}"` }));
+    .map((r) => ({ path: join(archive.dir, r.file), label: `record "${r.recordId}"` }));
   files.push({ path: archive.provenancePath, label: 'provenance' });
   return files;
 }
