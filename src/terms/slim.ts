@@ -102,7 +102,12 @@ export async function buildSlims(opts: BuildSlimsOptions): Promise<SlimSummary> 
     opts.command ??
     `benchgraph slims --from ${slash(relative('.', from))} --out ${slash(relative('.', out))}`;
   const alignmentsFile = opts.alignments ?? join(dirname(config.file), 'alignments.ttl');
-  const alignments = new Parser({ baseIRI: alignmentsFile }).parse(await readFile(alignmentsFile, 'utf8'));
+  let alignments: Quad[];
+  try {
+    alignments = new Parser().parse(await readFile(alignmentsFile, 'utf8'));
+  } catch (e) {
+    throw new Error(`${alignmentsFile}: ${(e as Error).message}`);
+  }
 
   // Classes that alignments.ttl and openMINDS point at are seeds too, so that the links land on kept terms.
   const built = new Map<string, Built>();
