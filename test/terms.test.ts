@@ -159,6 +159,13 @@ describe('findMentions', () => {
       'over the left cerebral hemisphere; one second later.';
     expect(index.findMentions(text, ['taxon', 'anatomy', 'method', 'technique', 'sex'])).toEqual([
       {
+        iri: `${OBO}FBbi_00000254`,
+        label: 'two-photon laser scanning microscopy',
+        start: 0,
+        end: 10,
+        matched: 'Two-photon',
+      },
+      {
         iri: 'https://openminds.om-i.org/instances/technique/calciumImaging',
         label: 'calcium imaging',
         start: 11,
