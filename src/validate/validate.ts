@@ -1,6 +1,6 @@
 // Validates record graphs against the SHACL shapes in shapes/: the only module that imports shacl-engine.
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DatasetCore, NamedNode, Quad, Term } from '@rdfjs/types';
 import { DataFactory, Parser, Writer } from 'n3';
@@ -74,12 +74,13 @@ const shapesCache = new Map<string, Promise<Shapes>>();
 
 /** Reads every shapes/*.ttl into one shapes graph; cached per directory. */
 export function loadShapes(dir: string = defaultShapesDir): Promise<Shapes> {
-  let shapes = shapesCache.get(dir);
+  const key = resolve(dir);
+  let shapes = shapesCache.get(key);
   if (shapes === undefined) {
-    shapes = Promise.resolve().then(() => compileShapes(dir));
-    shapesCache.set(dir, shapes);
+    shapes = Promise.resolve().then(() => compileShapes(key));
+    shapesCache.set(key, shapes);
     // A failed load is not cached, so fixing the file and retrying works.
-    shapes.catch(() => shapesCache.delete(dir));
+    shapes.catch(() => shapesCache.delete(key));
   }
   return shapes;
 }
