@@ -23,6 +23,8 @@ export const prefixes = {
   sd: 'http://www.w3.org/ns/sparql-service-description#',
   hydra: 'http://www.w3.org/ns/hydra/core#',
   foaf: 'http://xmlns.com/foaf/0.1/',
+  formats: 'http://www.w3.org/ns/formats/',
+  bgsh: `${BENCHGRAPH}shapes#`,
 } as const;
 
 export type Prefix = keyof typeof prefixes;
