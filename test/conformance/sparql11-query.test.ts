@@ -8,7 +8,7 @@ const EXPECTED_FAILURES_FILE = 'sparql11-expected-failures.yaml';
 const missing = suiteMissing();
 if (missing) console.warn(missing);
 
-const expectedFailures = readExpectedFailures(EXPECTED_FAILURES_FILE);
+const expectedFailures = readExpectedFailures(new URL(EXPECTED_FAILURES_FILE, import.meta.url));
 // The query language manifest plus the result-format one (CSV/TSV/JSON results of SELECT queries).
 const manifests = missing
   ? []
