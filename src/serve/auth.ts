@@ -35,7 +35,7 @@ export async function readTokenHashes(archiveDir: string): Promise<string[]> {
   try {
     data = JSON.parse(text) as TokenFile;
   } catch (error) {
-    throw new Error(`${path}: not valid JSON (${(error as Error).message})`);
+    throw new Error(`${path}: not valid JSON (${(error as Error).message})`, { cause: error });
   }
   if (typeof data !== 'object' || data === null || !Array.isArray(data.tokens)) {
     throw new Error(`${path}: expected {"tokens": [{"sha256": "<64 hex digits>", "label": "..."}]}`);

@@ -118,11 +118,12 @@ export function negotiate(offers: Format[], accept: string | null, formatParam?:
   if (ranges.length === 0) return offers[0];
   let best: { format: Format; q: number } | undefined;
   for (const format of offers) {
-    // The most specific range matching the format's own type or an alias decides; among equals the higher q.
-    let q = { q: 0, specificity: -1 };
-    for (const type of [format.mediaType, ...(format.aliases ?? [])]) {
-      const t = quality(ranges, type);
-      if (t.specificity > q.specificity || (t.specificity === q.specificity && t.q > q.q)) q = t;
+    // The most specific range matching the format's own type decides; an alias counts only when named exactly
+    // (text/* asks for text, not for SPARQL XML results that happen to be acceptable as text/xml).
+    let q = quality(ranges, format.mediaType);
+    for (const alias of format.aliases ?? []) {
+      const t = quality(ranges, alias);
+      if (t.specificity === 2 && (q.specificity < 2 || t.q > q.q)) q = t;
     }
     if (q.q > 0 && (best === undefined || q.q > best.q)) best = { format, q: q.q };
   }
