@@ -41,7 +41,7 @@ export type ServeOptions = {
   ontologyFiles?: string[];
   /** Triples per TPF page (default 100). */
   tpfPageSize?: number;
-  /** TPF counts stop at this many matches and are then reported as an estimate (default 10,000). */
+  /** TPF counts stop at this many matches and are then reported as an estimate (default 1,000, about 1 ms). */
   tpfCountCap?: number;
   /** Where errors and notices go (default: stderr). */
   log?: Logger;
@@ -74,6 +74,8 @@ export type ServeContext = {
   tpfCountCap: number;
   /** Statistics per archive, computed on first use (see describe.ts). */
   statsCache: Map<string, Promise<unknown>>;
+  /** TPF match counts by archive and pattern, so later pages of a fragment skip the count (see tpf.ts). */
+  countCache: Map<string, number>;
 };
 
 /** The ontology files every store loads unless told otherwise: `slims/*.ttl` and `alignments.ttl`. */
@@ -167,7 +169,8 @@ export async function createContext(options: ServeOptions): Promise<ServeContext
     maxBodyBytes: options.maxBodyBytes ?? 1 << 20,
     allowUpdates,
     tpfPageSize: options.tpfPageSize ?? 100,
-    tpfCountCap: options.tpfCountCap ?? 10_000,
+    tpfCountCap: options.tpfCountCap ?? 1000,
     statsCache: new Map(),
+    countCache: new Map(),
   };
 }

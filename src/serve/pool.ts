@@ -132,6 +132,10 @@ export class WorkerPool {
         };
         opts.signal.addEventListener('abort', pending.onAbort, { once: true });
       }
+      this.#queue.push(pending);
+      this.#dispatch();
+      if (!this.#queue.includes(pending)) return;
+      // Still waiting: a job may not wait longer than it may run.
       pending.timer = setTimeout(() => {
         const i = this.#queue.indexOf(pending);
         if (i === -1) return;
@@ -140,8 +144,6 @@ export class WorkerPool {
         this.#settle(pending);
         reject(new PoolSaturatedError(`no worker was free within ${pending.timeoutMs} ms; retry shortly`));
       }, pending.timeoutMs);
-      this.#queue.push(pending);
-      this.#dispatch();
     });
   }
 

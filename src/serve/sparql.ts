@@ -168,8 +168,9 @@ async function update(
   } catch (error) {
     throw explainSyntaxError(error, text);
   }
-  // The archive's statistics no longer hold.
+  // The archive's statistics and fragment counts no longer hold.
   ctx.statsCache.delete(archive.name);
+  ctx.countCache.clear();
   return new Response(null, { status: 204 });
 }
 

@@ -136,8 +136,15 @@ export async function tpfRoute(
   const req = parseFragmentRequest(url.searchParams);
   const pageSize = ctx.tpfPageSize;
   const queries = fragmentQueries(req, pageSize, ctx.tpfCountCap);
+  // The count does not change from page to page (stores only change on restart), so it is asked for once.
+  const countKey = `${archive.name}\n${queries.count}`;
+  const known = ctx.countCache.get(countKey);
   const value = await ctx.pool.run(
-    { kind: 'select', archive: archive.name, queries: [queries.page, queries.count] },
+    {
+      kind: 'select',
+      archive: archive.name,
+      queries: known === undefined ? [queries.page, queries.count] : [queries.page],
+    },
     { signal: request.signal },
   );
   if (!('results' in value)) throw new Error('fragment job returned no results');
@@ -145,7 +152,8 @@ export async function tpfRoute(
   const rows = pageResults.results?.bindings ?? [];
   const data = rows.slice(0, pageSize).map((b) => dataQuad(req, b));
   const hasNext = rows.length > pageSize;
-  const counted = Number(countResults.results?.bindings[0]?.n?.value ?? 0);
+  const counted = known ?? Number(countResults.results?.bindings[0]?.n?.value ?? 0);
+  if (known === undefined) remember(ctx.countCache, countKey, counted);
   const offset = (req.page - 1) * pageSize;
   // A count that reached the cap is a lower bound; what this page has seen may push it further.
   const total = counted < ctx.tpfCountCap ? counted : Math.max(counted, offset + rows.length);
@@ -176,6 +184,14 @@ function dataQuad(req: FragmentRequest, b: Record<string, SparqlJsonTerm>): Quad
     pick(req.object, 'o') as Quad_Object,
     graph,
   );
+}
+
+const COUNT_CACHE_SIZE = 10_000;
+
+// Keeps the most recently added counts; the oldest goes first (a Map iterates in insertion order).
+function remember(cache: Map<string, number>, key: string, count: number): void {
+  cache.set(key, count);
+  if (cache.size > COUNT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
 }
 
 type Links = { first: string; next?: string; previous?: string };

@@ -29,5 +29,5 @@ try {
   });
   post({ type: 'ready' });
 } catch (error) {
-  post({ type: 'failed', message: (error as Error).stack ?? String(error) });
+  post({ type: 'failed', message: (error as Error).message });
 }
