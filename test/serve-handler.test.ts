@@ -256,6 +256,60 @@ describe('SPARQL protocol errors', () => {
   });
 });
 
+describe('test mode for the W3C protocol tests', () => {
+  it('executes updates by POST in memory only, and still refuses them by GET', async () => {
+    const testing = await createHandler({ dataDir: data.dataDir, archives: ['demo'], baseIri: BASE, ontologyFiles: [], allowUpdates: true });
+    const ask = 'ASK { GRAPH <http://e/g> { <http://e/a> <http://e/b> "c" } }';
+    try {
+      const send = async (path: string, init: RequestInit = {}) => {
+        const r = await testing(new Request(`http://x${path}`, init));
+        return { status: r.status, body: await r.text() };
+      };
+      expect(testing.context.pool.stats().workers).toBe(1);
+      const direct = await send('/archives/demo/sparql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/sparql-update' },
+        body: 'INSERT DATA { GRAPH <http://e/g> { <http://e/a> <http://e/b> "c" } }',
+      });
+      expect(direct).toEqual({ status: 204, body: '' });
+      await send('/archives/demo/sparql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/sparql-update' },
+        body: 'INSERT DATA { <http://e/a> <http://e/kept> "until restart" }',
+      });
+      expect((await send(q(ask))).body).toBe('{"head":{},"boolean":true}');
+      const form = await send('/archives/demo/sparql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ update: 'CLEAR GRAPH <http://e/g>' }).toString(),
+      });
+      expect(form.status).toBe(204);
+      expect((await send(q(ask))).body).toBe('{"head":{},"boolean":false}');
+      expect(await send(`/archives/demo/sparql?update=${encodeURIComponent('CLEAR ALL')}`)).toEqual({
+        status: 400,
+        body: 'SPARQL Update must be sent by POST, not GET\n',
+      });
+      const bad = await send('/archives/demo/sparql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/sparql-update' },
+        body: 'INSERT DATA { <http://e/a> }',
+      });
+      expect(bad.status).toBe(400);
+      expect(bad.body.startsWith('malformed query: error at 1:')).toBe(true);
+    } finally {
+      await testing.close();
+    }
+    // Nothing reached the archive on disk: a server started afterwards does not see the update.
+    const after = await createHandler({ dataDir: data.dataDir, archives: ['demo'], baseIri: BASE, ontologyFiles: [], workers: 1 });
+    try {
+      const r = await after(new Request(`http://x${q('ASK { <http://e/a> ?p ?o }')}`));
+      expect(await r.text()).toBe('{"head":{},"boolean":false}');
+    } finally {
+      await after.close();
+    }
+  });
+});
+
 describe('Triple Pattern Fragments', () => {
   const typeFragment = `/archives/demo/tpf?predicate=${encodeURIComponent(`${prefixes.rdf}type`)}&graph=urn%3Aldf%3AdefaultGraph`;
 
@@ -443,7 +497,7 @@ describe('descriptions, listing, health and metrics', () => {
       (p) => objects(p, `${prefixes.void}class`)[0] === `${prefixes.bg}Session`,
     );
     expect(objects(sessionPartition ?? '', `${prefixes.void}entities`)).toEqual(['3']);
-    const service = 'http://test.example/archives/demo#sparql-service';
+    const service = 'http://test.example/archives/demo/sparql';
     expect(objects(service, `${prefixes.sd}endpoint`)).toEqual(['http://test.example/archives/demo/sparql']);
     expect(objects(service, `${prefixes.dcat}endpointURL`)).toEqual(['http://test.example/archives/demo/sparql']);
     expect(objects(service, `${prefixes.sd}supportedLanguage`)).toEqual([`${prefixes.sd}SPARQL11Query`]);

@@ -43,7 +43,8 @@ export function archiveUrls(origin: string, name: string) {
     dataset: `${home}#dataset`,
     sparql: `${home}/sparql`,
     tpf: `${home}/tpf`,
-    sparqlService: `${home}#sparql-service`,
+    // The endpoint URL names the service itself, so a client that dereferences it finds its own description.
+    sparqlService: `${home}/sparql`,
     tpfService: `${home}#tpf-service`,
   };
 }

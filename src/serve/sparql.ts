@@ -35,7 +35,11 @@ export async function sparqlRoute(
   url: URL,
 ): Promise<Response> {
   const op = await readOperation(ctx, request, url);
-  if (op.update !== undefined) return update(ctx, archive, op.update, op.params);
+  if (op.update !== undefined) {
+    // The protocol only carries updates by POST; a GET must never change anything, test mode or not.
+    if (request.method !== 'POST') throw badRequest('SPARQL Update must be sent by POST, not GET');
+    return update(ctx, archive, op.update, op.params);
+  }
   if (op.query === undefined) {
     // The Service Description spec: the endpoint URL without a query describes the service.
     if (request.method === 'GET') return describeRoute(ctx, archive, request, url);
