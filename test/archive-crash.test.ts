@@ -35,10 +35,14 @@ afterEach(async () => {
 });
 
 /** Starts the writer, waits for the first output line starting with `phase`, kills it there with SIGKILL. */
-async function killAt(phase: string, dir = dataDir): Promise<{ lines: string[]; signal: string | null }> {
+async function killAt(
+  phase: string,
+  dir = dataDir,
+  batch = BATCH,
+): Promise<{ lines: string[]; signal: string | null }> {
   const child: ChildProcess = spawn(
     node,
-    [writer, dir, 'crash', String(BATCH.first), String(BATCH.count), BATCH.variant],
+    [writer, dir, 'crash', String(batch.first), String(batch.count), batch.variant],
     { env: { ...process.env, ARCHIVE_CRASH_HANG_AT: phase }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stderr = '';
@@ -73,14 +77,14 @@ async function observe(a: Archive) {
 }
 
 describe('a writer killed with SIGKILL', () => {
-  it.each(['record-written', 'prepared'])(
+  it.each(['record-written', 'segment-written', 'prepared'])(
     'at "%s" leaves exactly the previous archive after reopening',
     async (phase) => {
       const before = await observe(archive);
       const { lines, signal } = await killAt(phase);
       expect(signal).toBe('SIGKILL');
       expect(lines.at(-1)).toMatch(new RegExp(`^${phase}`));
-      // The kill left debris: new record files, temp files, pending files, the dead writer's lock.
+      // The kill left debris: a temp or unreferenced segment, pending files, the dead writer's lock.
       expect(Object.keys(await snapshotDir(archive.dir)).length).toBeGreaterThan(
         Object.keys(before.files).length,
       );
@@ -112,24 +116,36 @@ describe('a writer killed with SIGKILL', () => {
       expect(reopened.records().find((r) => r.recordId === 'session/S000004')?.mappingVersion).toBe('v2');
       expect(await reopened.readReport()).toContain('# v2');
       expect(reopened.meta.mappingVersion).toBe('v2');
-      // Only the files the manifest references remain, and nothing else in the archive directory.
-      const files = (await readdir(join(reopened.dir, 'records'))).map((f) => `records/${f}`).sort();
-      expect(files).toEqual(
-        reopened
-          .records()
-          .map((r) => r.file)
-          .sort(),
-      );
+      // Only the segments the manifest references remain, and nothing else in the archive directory.
+      const files = (await readdir(join(reopened.dir, 'segments'))).map((f) => `segments/${f}`).sort();
+      expect(files).toEqual(reopened.segments().map((s) => s.segment));
+      expect(files).toEqual([...new Set(reopened.records().map((r) => r.segment))].sort());
       expect((await readdir(reopened.dir)).sort()).toEqual([
         'archive.json',
         'manifest.json',
         'provenance.nq',
-        'records',
         'report.ttl',
+        'segments',
       ]);
       expect(await reopened.verify()).toEqual([]);
     } finally {
       await reference.cleanup();
     }
+  });
+
+  it('after the commit of a batch that leaves a segment dead, the reopened archive has deleted it', async () => {
+    // Re-ingests all five records of the first batch, so its segment has no live record left.
+    const [old] = archive.segments();
+    const { signal } = await killAt('committed', dataDir, { first: 0, count: 5, variant: 'v2' });
+    expect(signal).toBe('SIGKILL');
+    expect((await readdir(join(archive.dir, 'segments'))).map((f) => `segments/${f}`)).toContain(old.segment);
+    const reopened = await openArchive(dataDir, 'crash');
+    expect(reopened.generation).toBe(2);
+    const segments = reopened.segments().map((s) => s.segment);
+    expect(segments).toHaveLength(1);
+    expect(segments[0]).toMatch(/^segments\/2-/);
+    expect((await readdir(join(reopened.dir, 'segments'))).map((f) => `segments/${f}`)).toEqual(segments);
+    expect(reopened.stats()).toEqual({ records: 5, triples: 50 });
+    expect(await reopened.verify()).toEqual([]);
   });
 });

@@ -1,8 +1,10 @@
-// Archive behaviour: record files, re-ingest, provenance, listing, atomic failures, recovery at open.
+// Archive behaviour: segments, re-ingest, compaction, provenance, listing, atomic failures, recovery and upgrade at open.
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Quad } from '@rdfjs/types';
 import { DataFactory, Parser } from 'n3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -39,17 +41,25 @@ async function fixtureRecord(path: URL): Promise<StoredRecord> {
   return { recordId: 'session/S1', graph: `${FIXTURE_BASE}session/S1`, quads, sourceFile: 'fixture.trig' };
 }
 
-async function recordFile(archive: Archive, id: string): Promise<string> {
-  return readFile(join(archive.dir, archive.record(id)!.file), 'utf8');
+// The record's bytes in its segment, as text.
+async function recordText(archive: Archive, id: string): Promise<string> {
+  const r = archive.record(id)!;
+  const segment = await readFile(join(archive.dir, r.segment));
+  return segment.subarray(r.offset, r.offset + r.length).toString('utf8');
 }
 
-describe('record files', async () => {
+// Segment files on disk, as manifest paths.
+async function segmentFiles(archive: Archive): Promise<string[]> {
+  return (await readdir(join(archive.dir, 'segments'))).map((f) => `segments/${f}`).sort();
+}
+
+describe('records in segments', async () => {
   const cases = (await readdir(new URL('serialize/', fixtures))).filter((f) => f.endsWith('.trig'));
   it.each(cases)('stores %s as canonical N-Quads in the record graph', async (file) => {
     const archive = await openArchive(dataDir, 'fixture', { create: true, meta: { baseIri: FIXTURE_BASE } });
     await archive.writeBatch([await fixtureRecord(new URL(`serialize/${file}`, fixtures))], INFO);
     const expected = await readFile(new URL(`serialize/${file.replace(/\.trig$/, '.nq')}`, fixtures), 'utf8');
-    expect(await recordFile(archive, 'session/S1')).toBe(expected);
+    expect(await recordText(archive, 'session/S1')).toBe(expected);
     expect(archive.record('session/S1')?.triples).toBe(expected.split('\n').length - 1);
   });
 
@@ -110,19 +120,32 @@ describe('record files', async () => {
   it('keeps blank nodes of different records apart and stable across re-ingests', async () => {
     const archive = await create();
     await archive.writeBatch(syntheticRecords(2), INFO);
-    const first = await recordFile(archive, 'session/S000000');
-    const second = await recordFile(archive, 'session/S000001');
+    const first = await recordText(archive, 'session/S000000');
+    const second = await recordText(archive, 'session/S000001');
     const label = (text: string) => /_:(\S+)/.exec(text)![1];
     expect(label(first)).not.toBe(label(second));
     await archive.writeBatch(syntheticRecords(1), INFO);
-    expect(await recordFile(archive, 'session/S000000')).toBe(first);
+    expect(await recordText(archive, 'session/S000000')).toBe(first);
   });
 
-  it('names record files after the record id', async () => {
+  it('writes a batch as one segment file, its records back to back in batch order', async () => {
     const archive = await create();
-    const [record] = syntheticRecords(1);
-    await archive.writeBatch([{ ...record, recordId: 'sample/A 7é' }], INFO);
-    expect(archive.record('sample/A 7é')?.file).toMatch(/^records\/sample%2FA%207%C3%A9\.1-[0-9a-f]{8}\.nq$/);
+    const records = syntheticRecords(3, 4).reverse();
+    await archive.writeBatch(records, INFO);
+    const expected = await readFile(new URL('segments/three-records.nq', fixtures), 'utf8');
+    const [{ segment }] = archive.segments();
+    expect(segment).toMatch(/^segments\/1-[0-9a-f]{8}\.nq$/);
+    expect(archive.segments()).toEqual([{ segment, bytes: Buffer.byteLength(expected) }]);
+    expect(await segmentFiles(archive)).toEqual([segment]);
+    expect(await readFile(join(archive.dir, segment), 'utf8')).toBe(expected);
+    // Four lines per record: S000002, S000001, S000000.
+    const lines = expected.split(/(?<=\n)/);
+    const lengths = [0, 1, 2].map((i) => Buffer.byteLength(lines.slice(4 * i, 4 * i + 4).join('')));
+    expect(archive.records().map((r) => [r.recordId, r.segment, r.offset, r.length])).toEqual([
+      ['session/S000000', segment, lengths[0] + lengths[1], lengths[2]],
+      ['session/S000001', segment, lengths[0], lengths[1]],
+      ['session/S000002', segment, 0, lengths[0]],
+    ]);
   });
 });
 
@@ -214,7 +237,7 @@ describe('batches', () => {
   it("replaces a record's graph when its id is ingested again", async () => {
     const archive = await create();
     await archive.writeBatch(syntheticRecords(3), INFO);
-    const oldFile = archive.record('session/S000002')!.file;
+    const first = archive.record('session/S000002')!.segment;
     const result = await archive.writeBatch(syntheticRecords(2, 4, { start: 2, variant: 'v2' }), INFO);
     expect([result.stored, result.replaced]).toEqual([2, 1]);
     expect(archive.records().map((r) => r.recordId)).toEqual([
@@ -229,14 +252,12 @@ describe('batches', () => {
     expect(labels).toEqual(['Session 2 (v2)']);
     expect(archive.record('session/S000002')!.triples).toBe(4);
     expect(archive.record('session/S000001')!.triples).toBe(10);
-    expect(existsSync(join(archive.dir, oldFile))).toBe(false);
-    const files = (await readdir(join(archive.dir, 'records'))).map((f) => `records/${f}`).sort();
-    expect(files).toEqual(
-      archive
-        .records()
-        .map((r) => r.file)
-        .sort(),
-    );
+    // The first segment keeps S000000 and S000001 (two thirds live) next to the dead old S000002.
+    const second = archive.record('session/S000002')!.segment;
+    expect(second).toMatch(/^segments\/2-[0-9a-f]{8}\.nq$/);
+    expect(archive.records().map((r) => r.segment)).toEqual([first, first, second, second]);
+    expect(await segmentFiles(archive)).toEqual(archive.segments().map((s) => s.segment));
+    expect(archive.segments().map((s) => s.segment)).toEqual([first, second].sort());
   });
 
   it('refuses duplicate ids and shared graphs in a batch', async () => {
@@ -303,7 +324,8 @@ describe('batches', () => {
       graphs: [gone.graph],
     });
     expect(archive.records().map((r) => r.recordId)).toEqual(['session/S000001', 'session/S000002']);
-    expect(existsSync(join(archive.dir, gone.file))).toBe(false);
+    expect(archive.segments().map((s) => s.segment)).toEqual([gone.segment]);
+    expect(await segmentFiles(archive)).toEqual([gone.segment]);
     expect(await readFile(archive.provenancePath, 'utf8')).not.toContain('S000000');
   });
 
@@ -348,6 +370,81 @@ describe('batches', () => {
     const reopened = await openArchive(dataDir, 'synthetic');
     expect([reopened.generation, reopened.stats().records]).toEqual([2, 40]);
     expect(await reopened.verify()).toEqual([]);
+  });
+});
+
+describe('segment compaction and garbage collection', () => {
+  it('copies the live records of a mostly dead segment into the new one and deletes the old one', async () => {
+    const archive = await create();
+    await archive.writeBatch(syntheticRecords(4), INFO);
+    const kept = archive.record('session/S000003')!;
+    const text = await recordText(archive, 'session/S000003');
+    await archive.writeBatch(syntheticRecords(3, 10, { variant: 'v2' }), {
+      ...INFO,
+      mappingVersion: '2.0.0',
+    });
+    const [{ segment }] = archive.segments();
+    expect(archive.segments()).toHaveLength(1);
+    expect(segment).toMatch(/^segments\/2-/);
+    expect(await segmentFiles(archive)).toEqual([segment]);
+    const moved = archive.record('session/S000003')!;
+    // Same bytes and metadata, only the place changed: it comes after the batch's three records.
+    expect(moved).toEqual({ ...kept, segment, offset: archive.segments()[0].bytes - kept.length });
+    expect(await recordText(archive, 'session/S000003')).toBe(text);
+    expect(await archive.verify()).toEqual([]);
+    expect(await readFile(archive.provenancePath, 'utf8')).toContain(
+      `<${SYNTHETIC_BASE}session/S000003> <http://www.w3.org/ns/prov#wasGeneratedBy> <${SYNTHETIC_BASE}_prov/ingest/1>`,
+    );
+  });
+
+  it('keeps a segment whose dead records hold at most half of its bytes', async () => {
+    const archive = await create();
+    await archive.writeBatch(syntheticRecords(2), INFO);
+    const [first] = archive.segments();
+    await archive.writeBatch(syntheticRecords(1, 10, { variant: 'v2' }), INFO);
+    const second = archive.record('session/S000000')!.segment;
+    expect(archive.segments().map((s) => s.segment)).toEqual([first.segment, second].sort());
+    expect(archive.record('session/S000001')!.segment).toBe(first.segment);
+    expect(await segmentFiles(archive)).toEqual(archive.segments().map((s) => s.segment));
+  });
+
+  it('deletes a segment once none of its records is left', async () => {
+    const archive = await create();
+    await archive.writeBatch(syntheticRecords(2), INFO);
+    await archive.writeBatch(syntheticRecords(2, 10, { start: 2 }), INFO);
+    const [second] = archive.segments().filter((s) => s.segment.startsWith('segments/2-'));
+    await archive.removeRecords(['session/S000000', 'session/S000001']);
+    expect(archive.segments()).toEqual([second]);
+    expect(await segmentFiles(archive)).toEqual([second.segment]);
+    await archive.removeRecords(['session/S000002', 'session/S000003']);
+    expect(archive.segments()).toEqual([]);
+    expect(await segmentFiles(archive)).toEqual([]);
+    expect(JSON.parse(await readFile(join(archive.dir, 'manifest.json'), 'utf8'))).toEqual({
+      format: 'benchgraph-archive-manifest/2',
+      generation: 4,
+      segments: {},
+      records: {},
+    });
+  });
+
+  it('compacts on removal too, into a segment of the removal generation', async () => {
+    const archive = await create();
+    await archive.writeBatch(syntheticRecords(3), INFO);
+    const text = await recordText(archive, 'session/S000002');
+    await archive.removeRecords(['session/S000000', 'session/S000001']);
+    const [{ segment, bytes }] = archive.segments();
+    expect(segment).toMatch(/^segments\/2-/);
+    expect(bytes).toBe(Buffer.byteLength(text));
+    expect(await segmentFiles(archive)).toEqual([segment]);
+    expect(await archive.readRecordQuads('session/S000002')).toHaveLength(10);
+    expect(archive.record('session/S000002')?.batch).toBe(1);
+  });
+
+  it('writes no segment for an empty batch', async () => {
+    const archive = await create();
+    expect(await archive.writeBatch([], INFO)).toEqual({ stored: 0, replaced: 0, generation: 1, graphs: [] });
+    expect(archive.segments()).toEqual([]);
+    expect(await segmentFiles(archive)).toEqual([]);
   });
 });
 
@@ -411,16 +508,18 @@ describe('listing', () => {
   });
 });
 
+type TamperedManifest = {
+  segments: Record<string, { bytes: number }>;
+  records: Record<string, { segment: string; offset: number }>;
+};
+
 describe('integrity and recovery at open', () => {
   it('deletes files left by an interrupted batch when the archive is opened', async () => {
     const archive = await create();
     await archive.writeBatch(syntheticRecords(2), INFO);
     const before = await snapshotDir(archive.dir);
-    await writeFile(
-      join(archive.dir, 'records', 'session%2FS000009.2-deadbeef.nq'),
-      '<http://a> <http://b> <http://c> .\n',
-    );
-    await writeFile(join(archive.dir, 'records', '.tmp-0badf00d'), 'partial');
+    await writeFile(join(archive.dir, 'segments', '2-deadbeef.nq'), '<http://a> <http://b> <http://c> .\n');
+    await writeFile(join(archive.dir, 'segments', '.tmp-0badf00d'), 'partial');
     await writeFile(join(archive.dir, '.tmp-12345678'), '{"format"');
     await writeFile(join(archive.dir, 'provenance.nq.2.next'), 'next');
     await writeFile(join(archive.dir, 'report.ttl.2.next'), 'next');
@@ -447,38 +546,85 @@ describe('integrity and recovery at open', () => {
       'archive.json',
       'manifest.json',
       'provenance.nq',
-      'records',
       'report.ttl',
+      'segments',
     ]);
   });
 
-  it('detects a record file that no longer matches the manifest', async () => {
+  it('detects a record whose bytes no longer match the manifest', async () => {
     const archive = await create();
     await archive.writeBatch(syntheticRecords(2), INFO);
     const entry = archive.record('session/S000001')!;
-    await writeFile(join(archive.dir, entry.file), '<http://a> <http://b> <http://c> <http://g> .\n');
-    const problems = await archive.verify();
-    expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatch(
-      new RegExp(
-        `^record "session/S000001": .*${entry.file.replace(/[.%]/g, '\\$&')} has sha256 [0-9a-f]{64}, expected ${entry.sha256}$`,
-      ),
-    );
+    const path = join(archive.dir, entry.segment);
+    const bytes = await readFile(path);
+    bytes.write('<http://a> <http://b> <http://c> <http://g> .', entry.offset);
+    await writeFile(path, bytes);
+    const sha256 = createHash('sha256')
+      .update(bytes.subarray(entry.offset, entry.offset + entry.length))
+      .digest('hex');
+    const where = `${path} at offset ${entry.offset}, length ${entry.length}`;
+    expect(await archive.verify()).toEqual([
+      `record "session/S000001": ${where} has sha256 ${sha256}, expected ${entry.sha256}`,
+    ]);
     await expect(archive.readRecordQuads('session/S000001')).rejects.toThrow(
-      `manifest.json expects ${entry.sha256}`,
+      `record "session/S000001": ${where} has sha256 ${sha256}, manifest.json expects ${entry.sha256}`,
+    );
+    expect(await archive.readRecordQuads('session/S000000')).toHaveLength(10);
+  });
+
+  it('detects a truncated segment', async () => {
+    const archive = await create();
+    await archive.writeBatch(syntheticRecords(2), INFO);
+    const [{ segment, bytes }] = archive.segments();
+    const path = join(archive.dir, segment);
+    const last = archive.record('session/S000001')!;
+    await writeFile(path, (await readFile(path)).subarray(0, bytes - 10));
+    const problems = await archive.verify();
+    expect(problems[0]).toBe(`${path}: ${bytes - 10} bytes, manifest.json expects ${bytes}`);
+    expect(problems[1]).toMatch(/^record "session\/S000001": .* has sha256 [0-9a-f]{64}, expected [0-9a-f]{64}$/);
+    expect(problems).toHaveLength(2);
+    await expect(archive.readRecordQuads('session/S000001')).rejects.toThrow(
+      `record "session/S000001": ${path} ends before the end of the record (offset ${last.offset}, length ${last.length})`,
     );
   });
 
-  it('refuses a manifest that points outside records/', async () => {
+  it.each<[string, (m: TamperedManifest) => void, string]>([
+    [
+      'a record in an unlisted segment',
+      (m) => {
+        m.records['session/S000000'].segment = '../../etc/passwd';
+      },
+      'record "session/S000000": "segment" must be a segment listed in "segments"',
+    ],
+    [
+      'a segment outside segments/',
+      (m) => {
+        m.segments['../../etc/passwd'] = { bytes: 1 };
+      },
+      'segment "../../etc/passwd" must be named like segments/<generation>-<8 hex digits>.nq',
+    ],
+    [
+      'a range past the end of its segment',
+      (m) => {
+        m.records['session/S000000'].offset = 1_000_000;
+      },
+      `record "session/S000000": "length" must be within the`,
+    ],
+    [
+      'overlapping ranges',
+      (m) => {
+        m.records['session/S000001'].offset = 1;
+      },
+      `records "session/S000000" and "session/S000001" overlap in segments/1-`,
+    ],
+  ])('refuses a manifest with %s', async (_, tamper, message) => {
     const archive = await create();
-    await archive.writeBatch(syntheticRecords(1), INFO);
+    await archive.writeBatch(syntheticRecords(2), INFO);
     const path = join(archive.dir, 'manifest.json');
     const manifest = JSON.parse(await readFile(path, 'utf8'));
-    manifest.records['session/S000000'].file = '../../etc/passwd';
+    tamper(manifest);
     await writeFile(path, JSON.stringify(manifest));
-    await expect(openArchive(dataDir, 'synthetic')).rejects.toThrow(
-      `${path}: record "session/S000000": "file" must be a file name under records/`,
-    );
+    await expect(openArchive(dataDir, 'synthetic')).rejects.toThrow(`${path}: ${message}`);
   });
 
   it('takes over the lock of a writer that died', async () => {
@@ -496,10 +642,10 @@ describe('integrity and recovery at open', () => {
     await archive.writeBatch(syntheticRecords(1), INFO);
     const lock = JSON.stringify({ pid: process.ppid, host: hostname(), since: '2025-01-01T00:00:00Z' });
     await writeFile(join(archive.dir, '.lock'), lock);
-    await writeFile(join(archive.dir, 'records', '.tmp-inflight'), 'being written by the lock holder');
+    await writeFile(join(archive.dir, 'segments', '.tmp-inflight'), 'being written by the lock holder');
     const reopened = await openArchive(dataDir, 'synthetic');
     expect(reopened.stats().records).toBe(1);
-    expect(await readFile(join(archive.dir, 'records', '.tmp-inflight'), 'utf8')).toBe(
+    expect(await readFile(join(archive.dir, 'segments', '.tmp-inflight'), 'utf8')).toBe(
       'being written by the lock holder',
     );
   });
@@ -514,5 +660,80 @@ describe('integrity and recovery at open', () => {
     await expect(archive.writeBatch(syntheticRecords(1), INFO)).rejects.toThrow(
       `archive ${archive.dir} is being written by process ${process.ppid} on ${host} (since 2025-01-01T00:00:00Z); retry when it has finished`,
     );
+  });
+});
+
+describe('upgrade from format 1 (one file per record)', () => {
+  const format1 = new URL('format-1/', fixtures);
+  const copyFixture = () => cp(format1, join(dataDir, 'format-1'), { recursive: true });
+
+  it('rewrites the record files as one segment in record id order when the archive is opened', async () => {
+    await copyFixture();
+    const old = JSON.parse(await readFile(new URL('manifest.json', format1), 'utf8'));
+    const archive = await openArchive(dataDir, 'format-1');
+    const [{ segment, bytes }] = archive.segments();
+    expect(segment).toMatch(/^segments\/2-[0-9a-f]{8}\.nq$/);
+    const ids = Object.keys(old.records).sort();
+    const texts = await Promise.all(
+      ids.map((id) => readFile(join(fileURLToPath(format1), old.records[id].file), 'utf8')),
+    );
+    expect(await readFile(join(archive.dir, segment), 'utf8')).toBe(texts.join(''));
+    expect(bytes).toBe(Buffer.byteLength(texts.join('')));
+    let offset = 0;
+    expect(archive.records()).toEqual(
+      ids.map((recordId, i) => {
+        const { file: _, ...rest } = old.records[recordId];
+        const entry = { recordId, segment, offset, length: Buffer.byteLength(texts[i]), ...rest };
+        offset += entry.length;
+        return entry;
+      }),
+    );
+    expect(archive.generation).toBe(2);
+    expect((await readdir(archive.dir)).sort()).toEqual([
+      'archive.json',
+      'manifest.json',
+      'provenance.nq',
+      'report.ttl',
+      'segments',
+    ]);
+    expect(await readFile(archive.provenancePath, 'utf8')).toBe(
+      await readFile(new URL('provenance.nq', format1), 'utf8'),
+    );
+    expect(await archive.verify()).toEqual([]);
+    expect(JSON.parse(await readFile(join(archive.dir, 'manifest.json'), 'utf8')).format).toBe(
+      'benchgraph-archive-manifest/2',
+    );
+    await archive.writeBatch(syntheticRecords(1, 5, { start: 4 }), INFO);
+    expect((await openArchive(dataDir, 'format-1')).stats()).toEqual({ records: 5, triples: 27 });
+  });
+
+  it('lists a format-1 archive before it is upgraded', async () => {
+    await copyFixture();
+    expect(await listArchives(dataDir)).toEqual([
+      { name: 'format-1', title: 'Format 1', records: 4, triples: 22, private: false },
+    ]);
+  });
+
+  it('stays format 1, with a message, while another live process holds the lock', async () => {
+    await copyFixture();
+    const dir = join(dataDir, 'format-1');
+    await writeFile(join(dir, '.lock'), JSON.stringify({ pid: process.ppid, host: hostname(), since: 'x' }));
+    await expect(openArchive(dataDir, 'format-1')).rejects.toThrow(
+      `${join(dir, 'manifest.json')}: format "benchgraph-archive-manifest/1" (one file per record) is upgraded to ` +
+        '"benchgraph-archive-manifest/2" when the archive is opened while no other process writes it; open it again then',
+    );
+    expect(existsSync(join(dir, 'records'))).toBe(true);
+  });
+
+  it('names the record whose file is missing and leaves the archive as it was', async () => {
+    await copyFixture();
+    const dir = join(dataDir, 'format-1');
+    const old = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'));
+    await rm(join(dir, old.records['session/S000001'].file));
+    const before = await snapshotDir(dir);
+    await expect(openArchive(dataDir, 'format-1')).rejects.toThrow(
+      `cannot upgrade archive ${dir} to benchgraph-archive-manifest/2: record "session/S000001": ENOENT`,
+    );
+    expect(await snapshotDir(dir)).toEqual({ ...before });
   });
 });

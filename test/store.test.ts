@@ -217,16 +217,20 @@ describe('loading', () => {
     );
   });
 
-  it('names the record whose file does not parse', async () => {
+  it('names the segment and record whose quads do not parse', async () => {
     const archive = await openArchive(dataDir, 'synthetic', {
       create: true,
       meta: { baseIri: SYNTHETIC_BASE },
     });
     await archive.writeBatch(syntheticRecords(3), INFO);
-    const path = join(archive.dir, archive.record('session/S000001')!.file);
-    await writeFile(path, '<http://a> <http://b> .\n');
+    const entry = archive.record('session/S000001')!;
+    const path = join(archive.dir, entry.segment);
+    const bytes = await readFile(path);
+    // Same length, so the other records stay where the manifest says.
+    bytes.write('<http://a> <http://b> .'.padEnd(entry.length - 1, ' '), entry.offset);
+    await writeFile(path, bytes);
     await expect(loadArchiveStore(archive)).rejects.toThrow(
-      `${path} (record "session/S000001"): Parser error at line 1 column 23: The object of a triple must be an IRI, a blank node or a literal`,
+      `${path} (record "session/S000001" at offset ${entry.offset}): Parser error at line 1 column 23: The object of a triple must be an IRI, a blank node or a literal`,
     );
   });
 
@@ -256,6 +260,23 @@ describe('loading', () => {
     await reloadGraphs(store, archive, removal.graphs);
     expect(canonicalDump(store)).toEqual(canonicalDump(await loadArchiveStore(archive)));
     expect(storeStats(store).graphs).toBe(24);
+  });
+});
+
+describe('loading selected graphs', () => {
+  it('reloads one graph from its byte range as a full reload would', async () => {
+    const archive = await openArchive(dataDir, 'synthetic', {
+      create: true,
+      meta: { baseIri: SYNTHETIC_BASE },
+    });
+    await archive.writeBatch(syntheticRecords(20), INFO);
+    const store = await loadArchiveStore(archive);
+    const full = canonicalDump(store);
+    const graph = archive.record('session/S000007')!.graph;
+    store.update(`DROP GRAPH <${graph}>`);
+    expect(canonicalDump(store)).not.toEqual(full);
+    await reloadGraphs(store, archive, [graph]);
+    expect(canonicalDump(store)).toEqual(full);
   });
 });
 

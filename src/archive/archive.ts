@@ -1,12 +1,20 @@
-// Named archives on disk: one N-Quads file per record, a manifest as the single commit point, crash-safe batches.
+// Named archives on disk: each batch's records in one N-Quads segment file, a manifest as the single commit point.
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Quad } from '@rdfjs/types';
 import { Parser, Writer } from 'n3';
 import { prefixes } from '../namespaces.ts';
-import { fsyncDir, TEMP_PREFIX, uniqueToken, withArchiveLock, writeFileDurably } from './files.ts';
+import {
+  createDurableFile,
+  type DurableFile,
+  fsyncDir,
+  TEMP_PREFIX,
+  uniqueToken,
+  withArchiveLock,
+  writeFileDurably,
+} from './files.ts';
 import { isAbsoluteIri, serializeRecordQuads } from './nquads.ts';
 import { PROVENANCE_GRAPH, provenanceQuads } from './provenance.ts';
 
@@ -40,14 +48,20 @@ export type StoredRecord = {
   sourceLine?: number;
 };
 
-/** A record's entry in `manifest.json`. `file` is relative to the archive directory. */
+/**
+ * A record's entry in `manifest.json`. Its quads are the bytes `[offset, offset + length)` of `segment` (relative to
+ * the archive directory): whole N-Quads lines, with blank node labels no other record uses.
+ */
 export type ManifestEntry = {
-  file: string;
+  segment: string;
+  offset: number;
+  length: number;
   graph: string;
   triples: number;
   sourceFile: string;
   sourceLine?: number;
   ingestedAt: string;
+  /** Of the record's bytes in the segment. */
   sha256: string;
   /** Generation of the batch that wrote the record (names its ingest activity in the provenance). */
   batch: number;
@@ -59,13 +73,25 @@ export type ManifestEntry = {
 /** `manifest.json`: the list of records that make up the archive. Renaming a new one in commits a batch. */
 export type Manifest = {
   format: typeof MANIFEST_FORMAT;
-  /** Number of committed batches; names pending files so a crashed batch's leftovers are recognised. */
+  /** Number of committed batches; names segments and pending files so a crashed batch's leftovers are recognised. */
   generation: number;
+  /** Every segment file holding a live record, with its size as written (live and dead ranges together). */
+  segments: Record<string, { bytes: number }>;
   records: Record<string, ManifestEntry>;
 };
 
 /** A stored record as listed by {@link Archive.records}. */
 export type ArchiveRecord = ManifestEntry & { recordId: string };
+
+/** The selected records of one segment file, as {@link Archive.readSegments} yields them. */
+export type SegmentData = {
+  /** Absolute path of the segment file (for messages). */
+  path: string;
+  /** The records' quads back to back: the file itself when all of it is selected, else the selected ranges. */
+  bytes: Buffer;
+  /** Where each record lies in `bytes`, in order. */
+  records: { recordId: string; offset: number; length: number }[];
+};
 
 /** One line of {@link listArchives}. */
 export type ArchiveSummary = {
@@ -78,7 +104,10 @@ export type ArchiveSummary = {
 
 /** Step reached by a batch; see {@link BatchInfo.onProgress}. */
 export type BatchProgress =
-  | { phase: 'record-written'; recordId: string; file: string; index: number; total: number }
+  /** The record's quads were appended to the batch's segment (not yet durable). */
+  | { phase: 'record-written'; recordId: string; segment: string; index: number; total: number }
+  /** The segment is complete, fsynced and under its final name (still unreferenced until the commit). */
+  | { phase: 'segment-written'; segment: string; records: number; bytes: number }
   | { phase: 'prepared'; generation: number }
   | { phase: 'committed'; generation: number }
   | { phase: 'cleaned'; generation: number };
@@ -104,17 +133,21 @@ export type BatchInfo = {
 /** Outcome of {@link Archive.writeBatch}; `graphs` lists every graph whose content changed (new and replaced). */
 export type BatchResult = { stored: number; replaced: number; generation: number; graphs: string[] };
 
-const MANIFEST_FORMAT = 'benchgraph-archive-manifest/1';
+// Format 2 (segments). Format 1 kept one file per record under records/; openArchive upgrades it (see recover).
+const MANIFEST_FORMAT = 'benchgraph-archive-manifest/2';
+const MANIFEST_FORMAT_1 = 'benchgraph-archive-manifest/1';
 const META_FILE = 'archive.json';
 const MANIFEST_FILE = 'manifest.json';
 const PROVENANCE_FILE = 'provenance.nq';
 const REPORT_FILE = 'report.ttl';
+const SEGMENTS_DIR = 'segments';
 const RECORDS_DIR = 'records';
+// `segments/<generation>-<token>.nq`: the pattern also keeps a tampered manifest from pointing outside segments/.
+const SEGMENT_NAME = /^segments\/\d+-[0-9a-f]{8}\.nq$/;
 // Files replaced at commit time; their next version waits as `<file>.<generation>.next` until the manifest is in.
 const PENDING = new RegExp(
   `^(${[META_FILE, PROVENANCE_FILE, REPORT_FILE].join('|').replaceAll('.', '\\.')})\\.(\\d+)\\.next$`,
 );
-const WRITE_CONCURRENCY = 8;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what record ids must not hold
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 
@@ -130,8 +163,9 @@ export function checkArchiveName(name: string): void {
 
 /**
  * Opens the archive `<dataDir>/<name>/`, creating it when `opts.create` is set and it does not exist yet
- * (`opts.meta.baseIri` is then required). Opening finishes or discards what a crashed batch left behind
- * (unless another live process is writing the archive right now).
+ * (`opts.meta.baseIri` is then required). Opening finishes or discards what a crashed batch left behind, and
+ * upgrades a format-1 archive (one file per record) to segments (unless another live process is writing the
+ * archive right now).
  *
  * @throws Error on an invalid name, a missing archive (without `create`), or an invalid archive.json/manifest.json.
  */
@@ -151,15 +185,15 @@ export async function openArchive(
       if (!(await exists(join(dir, META_FILE)))) await createArchive(dir, fresh);
     });
   }
-  await withArchiveLock(dir, () => recover(dir), { ifFree: true });
+  const recovered = await withArchiveLock(dir, () => recover(dir), { ifFree: true });
   const meta = await readMeta(dir);
-  const manifest = await readManifest(dir);
+  const manifest = recovered ?? (await readManifest(dir));
   return new Archive(dir, meta, manifest);
 }
 
 /**
  * Summaries of every archive under `dataDir` (directories holding an archive.json), sorted by name.
- * Reads only metadata and manifests; an absent `dataDir` has no archives.
+ * Reads only metadata and manifests (of either format); an absent `dataDir` has no archives.
  */
 export async function listArchives(dataDir: string): Promise<ArchiveSummary[]> {
   let entries: string[];
@@ -174,7 +208,7 @@ export async function listArchives(dataDir: string): Promise<ArchiveSummary[]> {
     const dir = join(dataDir, name);
     if (!ARCHIVE_NAME.test(name) || !(await exists(join(dir, META_FILE)))) continue;
     const meta = await readMeta(dir);
-    const manifest = await readManifest(dir);
+    const manifest = await readAnyManifest(dir);
     const entriesOf = Object.values(manifest.records);
     out.push({
       name,
@@ -235,31 +269,74 @@ export class Archive {
     return { records: entries.length, triples: entries.reduce((n, e) => n + e.triples, 0) };
   }
 
+  /** The segment files of the archive (relative paths, sorted) with their sizes as written. */
+  segments(): { segment: string; bytes: number }[] {
+    return Object.entries(this.#manifest.segments)
+      .map(([segment, { bytes }]) => ({ segment, bytes }))
+      .sort((a, b) => (a.segment < b.segment ? -1 : 1));
+  }
+
   /**
-   * The quads of one record, read back from its file (blank nodes carry the archive's labels).
-   * @throws Error if the record is unknown or its file no longer matches the manifest's sha256.
+   * The quads of one record, read back from its byte range (blank nodes carry the archive's labels).
+   * @throws Error if the record is unknown or its bytes no longer match the manifest's sha256.
    */
   async readRecordQuads(recordId: string): Promise<Quad[]> {
     const entry = this.#manifest.records[recordId];
     if (!entry) throw new Error(`record "${recordId}" is not in archive "${this.name}"`);
-    const path = join(this.dir, entry.file);
-    const bytes = await readFile(path);
+    const path = join(this.dir, entry.segment);
+    const [bytes] = await readRanges(path, [{ recordId, ...entry }]);
     const sha256 = sha256Hex(bytes);
     if (sha256 !== entry.sha256) {
       throw new Error(
-        `record "${recordId}": ${path} has sha256 ${sha256}, manifest.json expects ${entry.sha256}`,
+        `record "${recordId}": ${rangeText(path, entry)} has sha256 ${sha256}, manifest.json expects ${entry.sha256}`,
       );
     }
     return new Parser({ format: 'N-Quads', blankNodePrefix: '' }).parse(bytes.toString('utf8'));
   }
 
   /**
-   * Absolute paths of every N-Quads file making up the archive's dataset: record files (in record id order), then
-   * provenance.nq. A store loads exactly these; record files never share blank node labels, so they may be
-   * concatenated.
+   * The quads of the selected records (default: all), one segment at a time, for loading into a store together with
+   * {@link provenancePath}. Records never share blank node labels, so any run of them may be loaded in one go; a
+   * segment is read whole when at least half of it is selected, else range by range.
+   *
+   * @throws Error if a segment file is missing or its size differs from the manifest's.
    */
-  nquadsFiles(): string[] {
-    return [...this.records().map((r) => join(this.dir, r.file)), join(this.dir, PROVENANCE_FILE)];
+  async *readSegments(select?: (record: ArchiveRecord) => boolean): AsyncGenerator<SegmentData> {
+    const bySegment = new Map<string, ArchiveRecord[]>();
+    for (const [recordId, entry] of Object.entries(this.#manifest.records)) {
+      const record = { recordId, ...entry };
+      if (select && !select(record)) continue;
+      const list = bySegment.get(entry.segment);
+      if (list) list.push(record);
+      else bySegment.set(entry.segment, [record]);
+    }
+    for (const { segment, bytes: size } of this.segments()) {
+      const records = bySegment.get(segment)?.sort((a, b) => a.offset - b.offset);
+      if (!records) continue;
+      const path = join(this.dir, segment);
+      const selected = records.reduce((n, r) => n + r.length, 0);
+      if (selected * 2 < size) {
+        yield packRanges(path, records, await readRanges(path, records));
+        continue;
+      }
+      const whole = await readFile(path);
+      if (whole.length !== size)
+        throw new Error(`${path}: ${whole.length} bytes, manifest.json expects ${size}`);
+      // Ranges never overlap (readManifest checks), so ranges adding up to the size cover the whole file.
+      if (selected === size) {
+        yield {
+          path,
+          bytes: whole,
+          records: records.map(({ recordId, offset, length }) => ({ recordId, offset, length })),
+        };
+      } else {
+        yield packRanges(
+          path,
+          records,
+          records.map((r) => whole.subarray(r.offset, r.offset + r.length)),
+        );
+      }
+    }
   }
 
   /** Path of the provenance file (graph {@link PROVENANCE_GRAPH}). */
@@ -278,19 +355,31 @@ export class Archive {
   }
 
   /**
-   * Checks every record file against the manifest (present, same sha256).
+   * Checks every segment and record against the manifest (segment present with the size written, each record's
+   * bytes with the same sha256).
    * @returns one message per problem; empty when the archive is intact.
    */
   async verify(): Promise<string[]> {
     const problems: string[] = [];
-    for (const r of this.records()) {
-      const path = join(this.dir, r.file);
+    const bySegment = Map.groupBy(this.records(), (r) => r.segment);
+    for (const { segment, bytes: size } of this.segments()) {
+      const path = join(this.dir, segment);
+      let whole: Buffer;
       try {
-        const sha256 = sha256Hex(await readFile(path));
-        if (sha256 !== r.sha256)
-          problems.push(`record "${r.recordId}": ${path} has sha256 ${sha256}, expected ${r.sha256}`);
+        whole = await readFile(path);
       } catch (error) {
-        problems.push(`record "${r.recordId}": cannot read ${path}: ${(error as Error).message}`);
+        for (const r of bySegment.get(segment) ?? [])
+          problems.push(`record "${r.recordId}": cannot read ${path}: ${(error as Error).message}`);
+        continue;
+      }
+      if (whole.length !== size)
+        problems.push(`${path}: ${whole.length} bytes, manifest.json expects ${size}`);
+      for (const r of bySegment.get(segment) ?? []) {
+        const sha256 = sha256Hex(whole.subarray(r.offset, r.offset + r.length));
+        if (sha256 !== r.sha256)
+          problems.push(
+            `record "${r.recordId}": ${rangeText(path, r)} has sha256 ${sha256}, expected ${r.sha256}`,
+          );
       }
     }
     return problems;
@@ -298,9 +387,10 @@ export class Archive {
 
   /**
    * Stores a batch of records atomically: after a crash at any point the archive holds either none or all of the
-   * batch. Re-ingesting a record id replaces its graph. Record files get new unique names (temp, fsync, rename),
-   * then manifest.json is replaced the same way and the directory fsynced (the commit); only then are replaced
-   * files deleted and the new provenance.nq / report.ttl / archive.json moved into place.
+   * batch. Re-ingesting a record id replaces its graph. The records' quads go into one new segment file (temp file,
+   * one fsync, rename), together with the live records of segments that would otherwise be mostly dead; then
+   * manifest.json is replaced the same way and the directory fsynced (the commit); only then are segments without
+   * live records deleted and the new provenance.nq / report.ttl / archive.json moved into place.
    *
    * @throws Error on invalid records (naming record id and quad) or any I/O failure; the archive is then unchanged,
    * except for a failure after the commit, which says so and is completed at the next open.
@@ -311,64 +401,62 @@ export class Archive {
     const at = (info.at ?? new Date()).toISOString();
     const agent = info.agent ?? osUser();
     const result = await withArchiveLock(this.dir, async () => {
-      await recover(this.dir);
-      const current = await readManifest(this.dir);
+      const current = await recover(this.dir);
       const generation = current.generation + 1;
       checkGraphs(records, current);
       const next: Manifest = { ...current, generation, records: { ...current.records } };
-      const created: string[] = [];
-      const obsolete: string[] = [];
       const graphs = new Set<string>();
       let replaced = 0;
-      try {
-        await mkdir(join(this.dir, RECORDS_DIR), { recursive: true });
-        let written = 0;
-        await forEachLimit(records, WRITE_CONCURRENCY, async (record) => {
-          const { text, triples } = serializeRecordQuads(
-            record.recordId,
-            record.graph,
-            record.quads,
-            blankPrefix(record.recordId),
-          );
-          const file = `${RECORDS_DIR}/${fileStem(record.recordId)}.${generation}-${uniqueToken()}.nq`;
-          const bytes = Buffer.from(text, 'utf8');
-          created.push(join(this.dir, file));
-          await writeFileDurably(join(this.dir, file), bytes);
-          next.records[record.recordId] = {
-            file,
-            graph: record.graph,
-            triples,
-            sourceFile: record.sourceFile,
-            ...(record.sourceLine === undefined ? {} : { sourceLine: record.sourceLine }),
-            ingestedAt: at,
-            sha256: sha256Hex(bytes),
-            batch: generation,
-            mapping: info.mapping,
-            mappingVersion: info.mappingVersion,
-            agent,
-          };
-          await info.onProgress?.({
-            phase: 'record-written',
-            recordId: record.recordId,
-            file,
-            index: written++,
-            total: records.length,
-          });
-        });
-      } catch (error) {
-        throw await discard(created, error);
-      }
       for (const record of records) {
         const old = current.records[record.recordId];
         graphs.add(record.graph);
         if (old) {
           replaced++;
           graphs.add(old.graph);
-          obsolete.push(join(this.dir, old.file));
         }
       }
+      const created = await this.#writeSegment(
+        current,
+        next,
+        new Set(records.map((r) => r.recordId)),
+        async (append) => {
+          for (const [index, record] of records.entries()) {
+            const { text, triples } = serializeRecordQuads(
+              record.recordId,
+              record.graph,
+              record.quads,
+              blankPrefix(record.recordId),
+            );
+            const bytes = Buffer.from(text, 'utf8');
+            const { segment, offset } = await append(bytes);
+            next.records[record.recordId] = {
+              segment,
+              offset,
+              length: bytes.length,
+              graph: record.graph,
+              triples,
+              sourceFile: record.sourceFile,
+              ...(record.sourceLine === undefined ? {} : { sourceLine: record.sourceLine }),
+              ingestedAt: at,
+              sha256: sha256Hex(bytes),
+              batch: generation,
+              mapping: info.mapping,
+              mappingVersion: info.mappingVersion,
+              agent,
+            };
+            await info.onProgress?.({
+              phase: 'record-written',
+              recordId: record.recordId,
+              segment,
+              index,
+              total: records.length,
+            });
+          }
+        },
+        info.onProgress,
+      );
       const meta = { ...(await readMeta(this.dir)), modified: at, mappingVersion: info.mappingVersion };
-      await this.#publish(next, meta, report, created, obsolete, info.onProgress);
+      await this.#publish(current, next, meta, report, created, info.onProgress);
       return { stored: records.length, replaced, generation, graphs: [...graphs] };
     });
     return result!;
@@ -382,8 +470,7 @@ export class Archive {
     recordIds: string[],
   ): Promise<{ removed: number; generation: number; graphs: string[] }> {
     const result = await withArchiveLock(this.dir, async () => {
-      await recover(this.dir);
-      const current = await readManifest(this.dir);
+      const current = await recover(this.dir);
       const missing = recordIds.filter((id) => !current.records[id]);
       if (missing.length > 0) {
         throw new Error(
@@ -397,10 +484,16 @@ export class Archive {
       };
       const unique = [...new Set(recordIds)];
       const graphs = unique.map((id) => current.records[id].graph);
-      const obsolete = unique.map((id) => join(this.dir, current.records[id].file));
       for (const id of unique) delete next.records[id];
+      const created = await this.#writeSegment(
+        current,
+        next,
+        new Set(unique),
+        async () => undefined,
+        undefined,
+      );
       const meta = { ...(await readMeta(this.dir)), modified: new Date().toISOString() };
-      await this.#publish(next, meta, undefined, [], obsolete, undefined);
+      await this.#publish(current, next, meta, undefined, created, undefined);
       return { removed: unique.length, generation: next.generation, graphs };
     });
     return result!;
@@ -414,15 +507,14 @@ export class Archive {
     if (patch.name !== undefined && patch.name !== this.name) throw new Error('an archive cannot be renamed');
     if (patch.created !== undefined) throw new Error(`archive "${this.name}": "created" cannot be changed`);
     await withArchiveLock(this.dir, async () => {
-      await recover(this.dir);
-      const current = await readManifest(this.dir);
+      const current = await recover(this.dir);
       const meta = { ...(await readMeta(this.dir)), ...patch, modified: new Date().toISOString() };
       checkMeta(meta, `archive "${this.name}" metadata`);
       await this.#publish(
+        current,
         { ...current, generation: current.generation + 1 },
         meta,
         undefined,
-        [],
         [],
         undefined,
       );
@@ -430,13 +522,61 @@ export class Archive {
     return this.meta;
   }
 
-  // Writes the pending files, commits the manifest, moves pending files into place, deletes obsolete files.
+  // Writes the generation's segment: `fill` appends the new records, then the live records of old segments that
+  // would end up mostly dead (`replaced` ids no longer count) are copied after them, byte for byte. Sets
+  // next.segments. No segment is created when there is nothing to write. Returns the files created (for cleanup).
+  async #writeSegment(
+    current: Manifest,
+    next: Manifest,
+    replaced: Set<string>,
+    fill: (append: (bytes: Uint8Array) => Promise<{ segment: string; offset: number }>) => Promise<void>,
+    onProgress: BatchInfo['onProgress'],
+  ): Promise<string[]> {
+    const segment = `${SEGMENTS_DIR}/${next.generation}-${uniqueToken()}.nq`;
+    const path = join(this.dir, segment);
+    const created: string[] = [];
+    let file: DurableFile | undefined;
+    const append = async (bytes: Uint8Array) => {
+      file ??= await createDurableFile(path);
+      return { segment, offset: await file.append(bytes) };
+    };
+    try {
+      await fill(append);
+      for (const [old, moved] of Map.groupBy(mostlyDead(current, replaced), (r) => r.segment)) {
+        const copies = await readRanges(join(this.dir, old), moved);
+        for (const [i, r] of moved.entries()) {
+          const { recordId, ...entry } = r;
+          const { offset } = await append(copies[i]);
+          next.records[recordId] = { ...entry, segment, offset };
+        }
+      }
+      if (file) {
+        await file.commit();
+        created.push(path);
+        await fsyncDir(join(this.dir, SEGMENTS_DIR));
+      }
+      next.segments = liveSegments(next.records, {
+        ...current.segments,
+        ...(file ? { [segment]: { bytes: file.size } } : {}),
+      });
+      if (file) {
+        const records = Object.values(next.records).filter((e) => e.segment === segment).length;
+        await onProgress?.({ phase: 'segment-written', segment, records, bytes: file.size });
+      }
+      return created;
+    } catch (error) {
+      throw await discard(created, error, file);
+    }
+  }
+
+  // Writes the pending files, commits the manifest, moves pending files into place, deletes segments `next` no
+  // longer references.
   async #publish(
+    current: Manifest,
     next: Manifest,
     meta: ArchiveMeta,
     report: string | undefined,
     created: string[],
-    obsolete: string[],
     onProgress: BatchInfo['onProgress'],
   ): Promise<void> {
     const { dir } = this;
@@ -446,16 +586,15 @@ export class Archive {
       [PROVENANCE_FILE, provenanceText(meta.baseIri, next)],
     ]);
     if (report !== undefined) pending.set(REPORT_FILE, report);
-    const sortedNext = { ...next, records: sortKeys(next.records) };
+    const obsolete = Object.keys(current.segments).filter((s) => !(s in next.segments));
     try {
       for (const [file, text] of pending) {
         created.push(join(dir, `${file}.${g}.next`));
         await writeFileDurably(join(dir, `${file}.${g}.next`), text);
       }
-      if (created.some((f) => f.startsWith(join(dir, RECORDS_DIR)))) await fsyncDir(join(dir, RECORDS_DIR));
       await fsyncDir(dir);
       await onProgress?.({ phase: 'prepared', generation: g });
-      await writeFileDurably(join(dir, MANIFEST_FILE), `${JSON.stringify(sortedNext, null, 2)}\n`);
+      await writeFileDurably(join(dir, MANIFEST_FILE), manifestText(next));
       await fsyncDir(dir);
     } catch (error) {
       throw await discard(created, error);
@@ -466,8 +605,8 @@ export class Archive {
     try {
       await onProgress?.({ phase: 'committed', generation: g });
       await finishCommit(dir, g);
-      for (const file of obsolete) await rm(file, { force: true });
-      if (obsolete.length > 0) await fsyncDir(join(dir, RECORDS_DIR));
+      for (const segment of obsolete) await rm(join(dir, segment), { force: true });
+      if (obsolete.length > 0) await fsyncDir(join(dir, SEGMENTS_DIR));
       await onProgress?.({ phase: 'cleaned', generation: g });
     } catch (error) {
       throw new Error(
@@ -477,6 +616,83 @@ export class Archive {
       );
     }
   }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Segments
+
+// The live records (other than `replaced`) of every segment whose live records would hold less than half of its
+// bytes: they get copied into the new segment so the old one can go. Keeps dead bytes at most half of each segment.
+function mostlyDead(current: Manifest, replaced: Set<string>): ArchiveRecord[] {
+  const live = new Map<string, number>();
+  for (const [id, e] of Object.entries(current.records)) {
+    if (!replaced.has(id)) live.set(e.segment, (live.get(e.segment) ?? 0) + e.length);
+  }
+  return Object.entries(current.records)
+    .filter(([id, e]) => !replaced.has(id) && live.get(e.segment)! * 2 < current.segments[e.segment].bytes)
+    .map(([recordId, e]) => ({ recordId, ...e }))
+    .sort((a, b) => (a.segment < b.segment ? -1 : a.segment > b.segment ? 1 : a.offset - b.offset));
+}
+
+// The `segments` of a manifest holding `records`: exactly the segments they reference, with sizes from `sizes`.
+function liveSegments(
+  records: Record<string, ManifestEntry>,
+  sizes: Record<string, { bytes: number }>,
+): Record<string, { bytes: number }> {
+  const out: Record<string, { bytes: number }> = {};
+  for (const e of Object.values(records)) out[e.segment] ??= sizes[e.segment];
+  return sortKeys(out);
+}
+
+// Reads the given byte ranges of one file through one handle.
+async function readRanges(
+  path: string,
+  ranges: { recordId: string; offset: number; length: number }[],
+): Promise<Buffer[]> {
+  const handle: FileHandle = await open(path, 'r');
+  try {
+    const out: Buffer[] = [];
+    for (const r of ranges) {
+      const bytes = Buffer.alloc(r.length);
+      let read = 0;
+      while (read < r.length) {
+        const { bytesRead } = await handle.read(bytes, read, r.length - read, r.offset + read);
+        if (bytesRead === 0) {
+          throw new Error(
+            `record "${r.recordId}": ${path} ends before the end of the record (offset ${r.offset}, length ${r.length})`,
+          );
+        }
+        read += bytesRead;
+      }
+      out.push(bytes);
+    }
+    return out;
+  } finally {
+    await handle.close();
+  }
+}
+
+// Segment data made of separately read ranges, back to back.
+function packRanges(
+  path: string,
+  records: { recordId: string; length: number }[],
+  parts: Buffer[],
+): SegmentData {
+  let offset = 0;
+  const placed = records.map(({ recordId, length }) => {
+    const at = { recordId, offset, length };
+    offset += length;
+    return at;
+  });
+  return { path, bytes: Buffer.concat(parts), records: placed };
+}
+
+function rangeText(path: string, range: { offset: number; length: number }): string {
+  return `${path} at offset ${range.offset}, length ${range.length}`;
+}
+
+function manifestText(manifest: Manifest): string {
+  return `${JSON.stringify({ ...manifest, records: sortKeys(manifest.records) }, null, 2)}\n`;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -492,53 +708,98 @@ function newMeta(name: string, partial: Partial<ArchiveMeta>): ArchiveMeta {
 }
 
 async function createArchive(dir: string, meta: ArchiveMeta): Promise<void> {
-  await mkdir(join(dir, RECORDS_DIR), { recursive: true });
+  await mkdir(join(dir, SEGMENTS_DIR), { recursive: true });
   if (await exists(join(dir, MANIFEST_FILE))) {
-    const leftover = await readManifest(dir);
+    const leftover = await readAnyManifest(dir);
     if (Object.keys(leftover.records).length > 0) {
       throw new Error(
         `${join(dir, MANIFEST_FILE)} lists records but ${META_FILE} is missing; restore it by hand`,
       );
     }
   }
-  const empty: Manifest = { format: MANIFEST_FORMAT, generation: 0, records: {} };
+  const empty: Manifest = { format: MANIFEST_FORMAT, generation: 0, segments: {}, records: {} };
   await writeFileDurably(join(dir, PROVENANCE_FILE), '');
-  await writeFileDurably(join(dir, MANIFEST_FILE), `${JSON.stringify(empty, null, 2)}\n`);
+  await writeFileDurably(join(dir, MANIFEST_FILE), manifestText(empty));
   // archive.json last: its presence is what makes the directory an archive.
   await writeFileDurably(join(dir, META_FILE), `${JSON.stringify(meta, null, 2)}\n`);
   await fsyncDir(dir);
 }
 
 // Completes a committed generation (pending files into place) and deletes whatever an unfinished batch left:
-// temp files, pending files of other generations, record files the manifest does not reference.
-async function recover(dir: string): Promise<void> {
-  const manifest = await readManifest(dir);
-  await finishCommit(dir, manifest.generation);
-  const referenced = new Set(Object.values(manifest.records).map((e) => e.file));
+// temp files, pending files of other generations, segment files the manifest does not reference. Upgrades a
+// format-1 archive. Returns the manifest.
+async function recover(dir: string): Promise<Manifest> {
+  const read = await readAnyManifest(dir);
+  await finishCommit(dir, read.generation);
   let removed = false;
   for (const name of await readdir(dir)) {
     const pending = PENDING.exec(name);
-    if (name.startsWith(TEMP_PREFIX) || (pending && Number(pending[2]) !== manifest.generation)) {
+    if (name.startsWith(TEMP_PREFIX) || (pending && Number(pending[2]) !== read.generation)) {
       await rm(join(dir, name), { force: true });
       removed = true;
     }
   }
   if (removed) await fsyncDir(dir);
+  const segmentsDir = join(dir, SEGMENTS_DIR);
+  await mkdir(segmentsDir, { recursive: true });
+  // A format-1 manifest references no segment, so everything in segments/ is a failed upgrade's leftover.
+  const referenced = new Set(read.format === MANIFEST_FORMAT ? Object.keys(read.segments) : []);
   removed = false;
-  const recordsDir = join(dir, RECORDS_DIR);
-  await mkdir(recordsDir, { recursive: true });
-  for (const name of await readdir(recordsDir)) {
-    if (!referenced.has(`${RECORDS_DIR}/${name}`)) {
-      await rm(join(recordsDir, name), { force: true });
+  for (const name of await readdir(segmentsDir)) {
+    if (!referenced.has(`${SEGMENTS_DIR}/${name}`)) {
+      await rm(join(segmentsDir, name), { force: true });
       removed = true;
     }
   }
-  if (removed) await fsyncDir(recordsDir);
+  if (removed) await fsyncDir(segmentsDir);
+  const manifest = read.format === MANIFEST_FORMAT ? read : await upgradeFormat1(dir, read);
+  // records/ of format 1 outlives the upgrade's commit only if the upgrade was interrupted right after it.
+  if (await exists(join(dir, RECORDS_DIR))) {
+    await rm(join(dir, RECORDS_DIR), { recursive: true, force: true });
+    await fsyncDir(dir);
+  }
   if (!(await exists(join(dir, PROVENANCE_FILE)))) {
     const meta = await readMeta(dir);
     await writeFileDurably(join(dir, PROVENANCE_FILE), provenanceText(meta.baseIri, manifest));
     await fsyncDir(dir);
   }
+  return manifest;
+}
+
+// Rewrites a format-1 archive (one file per record under records/) as format 2: the record files, in record id
+// order, become one segment; the new manifest is the commit (same generation: no batch happened); records/ is
+// deleted after it. Entries keep their sha256, so a damaged record file stays detectable by verify().
+async function upgradeFormat1(dir: string, old: ManifestFormat1): Promise<Manifest> {
+  const next: Manifest = { format: MANIFEST_FORMAT, generation: old.generation, segments: {}, records: {} };
+  const ids = Object.keys(old.records).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  if (ids.length > 0) {
+    const segment = `${SEGMENTS_DIR}/${old.generation}-${uniqueToken()}.nq`;
+    const file = await createDurableFile(join(dir, segment));
+    try {
+      for (const recordId of ids) {
+        const { file: recordFile, ...entry } = old.records[recordId];
+        let bytes: Buffer;
+        try {
+          bytes = await readFile(join(dir, recordFile));
+        } catch (error) {
+          throw new Error(
+            `cannot upgrade archive ${dir} to ${MANIFEST_FORMAT}: record "${recordId}": ${(error as Error).message}`,
+            { cause: error },
+          );
+        }
+        const offset = await file.append(bytes);
+        next.records[recordId] = { segment, offset, length: bytes.length, ...entry };
+      }
+      await file.commit();
+    } catch (error) {
+      throw await discard([], error, file);
+    }
+    next.segments[segment] = { bytes: file.size };
+    await fsyncDir(join(dir, SEGMENTS_DIR));
+  }
+  await writeFileDurably(join(dir, MANIFEST_FILE), manifestText(next));
+  await fsyncDir(dir);
+  return next;
 }
 
 // Moves `<file>.<generation>.next` over `<file>` for the committed generation.
@@ -554,45 +815,115 @@ async function finishCommit(dir: string, generation: number): Promise<void> {
   if (moved) await fsyncDir(dir);
 }
 
+/** A format-1 manifest: one file per record (`records/<name>.nq`) instead of segment ranges. Read to upgrade it. */
+type ManifestFormat1 = {
+  format: typeof MANIFEST_FORMAT_1;
+  generation: number;
+  records: Record<string, Omit<ManifestEntry, 'segment' | 'offset' | 'length'> & { file: string }>;
+};
+
+// The archive's manifest, which must be of the current format.
 async function readManifest(dir: string): Promise<Manifest> {
+  const manifest = await readAnyManifest(dir);
+  if (manifest.format !== MANIFEST_FORMAT) {
+    throw new Error(
+      `${join(dir, MANIFEST_FILE)}: format "${MANIFEST_FORMAT_1}" (one file per record) is upgraded to ` +
+        `"${MANIFEST_FORMAT}" when the archive is opened while no other process writes it; open it again then`,
+    );
+  }
+  return manifest;
+}
+
+// Reads and checks manifest.json of either format; a missing one is an empty archive.
+async function readAnyManifest(dir: string): Promise<Manifest | ManifestFormat1> {
   const path = join(dir, MANIFEST_FILE);
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT')
-      return { format: MANIFEST_FORMAT, generation: 0, records: {} };
+      return { format: MANIFEST_FORMAT, generation: 0, segments: {}, records: {} };
     throw error;
   }
-  let data: Manifest;
+  let data: Manifest | ManifestFormat1;
   try {
-    data = JSON.parse(text) as Manifest;
+    data = JSON.parse(text) as Manifest | ManifestFormat1;
   } catch (error) {
-    throw new Error(`${path}: not valid JSON (${(error as Error).message})`);
+    throw new Error(`${path}: not valid JSON (${(error as Error).message})`, { cause: error });
   }
-  if (data?.format !== MANIFEST_FORMAT) throw new Error(`${path}: expected "format": "${MANIFEST_FORMAT}"`);
+  if (data?.format !== MANIFEST_FORMAT && data?.format !== MANIFEST_FORMAT_1)
+    throw new Error(
+      `${path}: expected "format": "${MANIFEST_FORMAT}" (or "${MANIFEST_FORMAT_1}", to upgrade)`,
+    );
   if (!Number.isInteger(data.generation) || data.generation < 0) {
     throw new Error(`${path}: "generation" must be a non-negative integer`);
   }
   if (typeof data.records !== 'object' || data.records === null)
     throw new Error(`${path}: "records" must be an object`);
+  if (data.format === MANIFEST_FORMAT_1) {
+    for (const [id, e] of Object.entries(data.records)) {
+      // The file name must stay inside records/: a tampered manifest must not make the upgrade read other files.
+      if (typeof e.file !== 'string' || !/^records\/[^/\\]+\.nq$/.test(e.file) || e.file.includes('..')) {
+        throw new Error(`${path}: record "${id}": "file" must be a file name under records/`);
+      }
+      checkEntryFields(path, id, e);
+    }
+    return data;
+  }
+  if (typeof data.segments !== 'object' || data.segments === null)
+    throw new Error(`${path}: "segments" must be an object`);
+  for (const [segment, s] of Object.entries(data.segments)) {
+    if (!SEGMENT_NAME.test(segment))
+      throw new Error(
+        `${path}: segment "${segment}" must be named like segments/<generation>-<8 hex digits>.nq`,
+      );
+    if (!Number.isInteger(s?.bytes) || s.bytes < 0)
+      throw new Error(`${path}: segment "${segment}": "bytes" must be a non-negative integer`);
+  }
+  const ranges = new Map<string, [string, ManifestEntry][]>();
   for (const [id, e] of Object.entries(data.records)) {
     const bad = (field: string, expected: string) =>
       new Error(`${path}: record "${id}": "${field}" must be ${expected}`);
-    // The file name must stay inside records/: a tampered manifest must not make the store read other files.
-    if (typeof e.file !== 'string' || !/^records\/[^/\\]+\.nq$/.test(e.file) || e.file.includes('..')) {
-      throw bad('file', 'a file name under records/');
+    // Only listed segments, whose names stay inside segments/: a tampered manifest must not make the store read
+    // other files.
+    if (typeof e.segment !== 'string' || !Object.hasOwn(data.segments, e.segment))
+      throw bad('segment', 'a segment listed in "segments"');
+    for (const field of ['offset', 'length'] as const) {
+      if (!Number.isInteger(e[field]) || e[field] < 0) throw bad(field, 'a non-negative integer');
     }
-    if (typeof e.graph !== 'string' || !isAbsoluteIri(e.graph)) throw bad('graph', 'an absolute IRI');
-    if (!Number.isInteger(e.triples) || e.triples < 0) throw bad('triples', 'a non-negative integer');
-    if (typeof e.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(e.sha256))
-      throw bad('sha256', '64 hex digits');
-    for (const field of ['sourceFile', 'ingestedAt', 'mapping', 'mappingVersion', 'agent'] as const) {
-      if (typeof e[field] !== 'string') throw bad(field, 'a string');
+    if (e.offset + e.length > data.segments[e.segment].bytes)
+      throw bad('length', `within the ${data.segments[e.segment].bytes} bytes of ${e.segment}`);
+    checkEntryFields(path, id, e);
+    const list = ranges.get(e.segment);
+    if (list) list.push([id, e]);
+    else ranges.set(e.segment, [[id, e]]);
+  }
+  for (const [segment, list] of ranges) {
+    list.sort(([, a], [, b]) => a.offset - b.offset);
+    for (let i = 1; i < list.length; i++) {
+      const [prevId, prev] = list[i - 1];
+      if (list[i][1].offset < prev.offset + prev.length)
+        throw new Error(`${path}: records "${prevId}" and "${list[i][0]}" overlap in ${segment}`);
     }
-    if (!Number.isInteger(e.batch)) throw bad('batch', 'an integer');
   }
   return data;
+}
+
+// The fields both manifest formats share.
+function checkEntryFields(
+  path: string,
+  id: string,
+  e: Omit<ManifestEntry, 'segment' | 'offset' | 'length'>,
+): void {
+  const bad = (field: string, expected: string) =>
+    new Error(`${path}: record "${id}": "${field}" must be ${expected}`);
+  if (typeof e.graph !== 'string' || !isAbsoluteIri(e.graph)) throw bad('graph', 'an absolute IRI');
+  if (!Number.isInteger(e.triples) || e.triples < 0) throw bad('triples', 'a non-negative integer');
+  if (typeof e.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(e.sha256)) throw bad('sha256', '64 hex digits');
+  for (const field of ['sourceFile', 'ingestedAt', 'mapping', 'mappingVersion', 'agent'] as const) {
+    if (typeof e[field] !== 'string') throw bad(field, 'a string');
+  }
+  if (!Number.isInteger(e.batch)) throw bad('batch', 'an integer');
 }
 
 // archive.json of the archive in `dir`, checked; its name must match the directory's.
@@ -606,7 +937,7 @@ function parseMeta(text: string, path: string, expectedName: string): ArchiveMet
   try {
     meta = JSON.parse(text) as ArchiveMeta;
   } catch (error) {
-    throw new Error(`${path}: not valid JSON (${(error as Error).message})`);
+    throw new Error(`${path}: not valid JSON (${(error as Error).message})`, { cause: error });
   }
   checkMeta(meta, path);
   if (expectedName && meta.name !== expectedName) {
@@ -699,7 +1030,9 @@ async function reportText(report: string | Quad[]): Promise<string> {
   try {
     new Parser({ format: 'Turtle' }).parse(report);
   } catch (error) {
-    throw new Error(`batch: the validation report is not valid Turtle: ${(error as Error).message}`);
+    throw new Error(`batch: the validation report is not valid Turtle: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   return report;
 }
@@ -710,12 +1043,14 @@ function provenanceText(baseIri: string, manifest: Manifest): string {
     .text;
 }
 
-// Deletes what a failed batch created, then returns the error to throw. A failed deletion is reported alongside
-// the original error rather than hidden; the leftovers are removed at the next open anyway.
-async function discard(created: string[], error: unknown): Promise<Error> {
+// Deletes what a failed batch created (the unfinished `file` and the `created` files), then returns the error to
+// throw. A failed deletion is reported alongside the original error rather than hidden; the leftovers are removed
+// at the next open anyway.
+async function discard(created: string[], error: unknown, file?: DurableFile): Promise<Error> {
   const failures: string[] = [];
-  for (const file of created) {
-    await rm(file, { force: true }).catch((e: Error) => failures.push(`${file}: ${e.message}`));
+  await file?.abort().catch((e: Error) => failures.push(`unfinished segment: ${e.message}`));
+  for (const path of created) {
+    await rm(path, { force: true }).catch((e: Error) => failures.push(`${path}: ${e.message}`));
   }
   const original = error instanceof Error ? error : new Error(String(error));
   if (failures.length === 0) return original;
@@ -724,19 +1059,7 @@ async function discard(created: string[], error: unknown): Promise<Error> {
   });
 }
 
-// Record files are named after the record id, percent-encoded to [A-Za-z0-9_-%] and cut to stay far below
-// file name limits; uniqueness comes from the generation and token that follow.
-function fileStem(recordId: string): string {
-  const encoded = [...Buffer.from(recordId, 'utf8')]
-    .map((b) => {
-      const c = String.fromCharCode(b);
-      return /[A-Za-z0-9_-]/.test(c) ? c : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
-    })
-    .join('');
-  return encoded.length <= 120 ? encoded : encoded.slice(0, 120).replace(/%[0-9A-F]?$/, '');
-}
-
-// Stable per record id, so the same record content always gives the same file bytes (and sha256).
+// Stable per record id, so the same record content always gives the same bytes (and sha256).
 function blankPrefix(recordId: string): string {
   return `b${sha256Hex(Buffer.from(recordId, 'utf8')).slice(0, 16)}`;
 }
@@ -768,25 +1091,4 @@ async function exists(path: string): Promise<boolean> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw error;
   }
-}
-
-// Runs fn over items, `limit` at a time. On failure it stops starting new items but waits for the running ones,
-// so the caller's cleanup sees every file that was created.
-async function forEachLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed = false;
-  const worker = async () => {
-    while (!failed && next < items.length) {
-      const item = items[next++];
-      try {
-        await fn(item);
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
-    }
-  };
-  const outcomes = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
-  const rejected = outcomes.find((o) => o.status === 'rejected');
-  if (rejected) throw rejected.reason;
 }

@@ -41,6 +41,79 @@ export async function writeFileDurably(path: string, data: string | Uint8Array):
   }
 }
 
+/** A file written in pieces that appears under its name only once complete and durable; see {@link createDurableFile}. */
+export type DurableFile = {
+  /** Bytes appended so far. */
+  readonly size: number;
+  /** Appends `data` (callers await each append before the next); resolves to the offset at which it starts. */
+  append(data: Uint8Array): Promise<number>;
+  /** Writes what is buffered, fsyncs, closes and renames the temp file to its path (the directory is not fsynced). */
+  commit(): Promise<void>;
+  /** Closes and deletes the temp file, e.g. after a failed append or commit. */
+  abort(): Promise<void>;
+};
+
+// Appends are gathered up to this size before a write call: one call per record would mean thousands per batch.
+const FLUSH_BYTES = 1 << 20;
+
+/**
+ * Starts writing `path` the way {@link writeFileDurably} writes a whole file (temp file in the same directory, fsync,
+ * rename), for content produced piece by piece: until `commit` only a temp file exists, so a crash leaves `path`
+ * untouched.
+ */
+export async function createDurableFile(path: string): Promise<DurableFile> {
+  const temp = join(dirname(path), `${TEMP_PREFIX}${uniqueToken()}`);
+  const handle = await open(temp, 'wx');
+  let isOpen = true;
+  let pending: Uint8Array[] = [];
+  let pendingBytes = 0;
+  let size = 0;
+  const flush = async () => {
+    if (pendingBytes === 0) return;
+    const chunk = pending.length === 1 ? pending[0] : Buffer.concat(pending);
+    pending = [];
+    pendingBytes = 0;
+    let written = 0;
+    while (written < chunk.length) {
+      const { bytesWritten } = await handle.write(chunk, written, chunk.length - written);
+      written += bytesWritten;
+    }
+  };
+  const close = async () => {
+    if (!isOpen) return;
+    isOpen = false;
+    await handle.close();
+  };
+  return {
+    get size() {
+      return size;
+    },
+    async append(data) {
+      const offset = size;
+      size += data.length;
+      pending.push(data);
+      pendingBytes += data.length;
+      if (pendingBytes >= FLUSH_BYTES) await flush();
+      return offset;
+    },
+    async commit() {
+      await flush();
+      await handle.sync();
+      await close();
+      await rename(temp, path);
+    },
+    async abort() {
+      // Delete the temp file even if closing fails, then report the first failure.
+      const closing = await close().then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      await rm(temp, { force: true });
+      if (closing) throw closing;
+    },
+  };
+}
+
 /** Makes renames and deletions inside `dir` durable. */
 export async function fsyncDir(dir: string): Promise<void> {
   const handle = await open(dir, 'r');

@@ -1,10 +1,10 @@
 // The one module that owns oxigraph: loads archives into in-memory stores and answers SPARQL queries over them.
 import { readFile } from 'node:fs/promises';
-import { basename, dirname, extname, join } from 'node:path';
+import { basename, dirname, extname } from 'node:path';
 import type { Quad } from '@rdfjs/types';
 import { DataFactory, type Quad as N3Quad } from 'n3';
 import { type Quad as OxQuad, namedNode, Store } from 'oxigraph';
-import { type Archive, openArchive, PROVENANCE_GRAPH } from '../archive/archive.ts';
+import { type Archive, type ArchiveRecord, openArchive, PROVENANCE_GRAPH } from '../archive/archive.ts';
 import { ONTOLOGY_GRAPH } from '../namespaces.ts';
 import { scanQuery } from './sparql-form.ts';
 
@@ -18,8 +18,8 @@ export type LoadOptions = {
   /** Ontology slims loaded into {@link ONTOLOGY_GRAPH}: Turtle (.ttl), N-Triples (.nt) or RDF/XML (.owl, .rdf). */
   ontologyFiles?: string[];
   /**
-   * Check every IRI and language tag while loading record files. Off by default: the archive wrote those files
-   * itself from checked terms, and skipping the checks loads 1 million triples in about 3.7 s instead of 5 to 8 s
+   * Check every IRI and language tag while loading records. Off by default: the archive wrote their quads itself
+   * from checked terms, and skipping the checks loads 1 million triples in about 3.7 s instead of 5 to 8 s
    * (2-core machine).
    */
   strict?: boolean;
@@ -62,15 +62,14 @@ export class QueryError extends Error {
 
 const NQUADS = 'application/n-quads';
 const LOAD_CHUNK_BYTES = 8 << 20;
-const READ_CONCURRENCY = 16;
 
 /**
  * Builds an in-memory store holding every record graph of an archive, its provenance graph and, if given, the
- * ontology slims in {@link ONTOLOGY_GRAPH}. Record files are read concurrently and loaded a few megabytes at a
- * time in one `load` call each (record files never share blank node labels, so concatenating them is safe).
+ * ontology slims in {@link ONTOLOGY_GRAPH}. The archive's segment files are read one at a time and loaded a few
+ * megabytes per `load` call (records never share blank node labels, so any run of them may be loaded together).
  *
  * @param source an open archive, or the path of an archive directory (`<dataDir>/<name>`).
- * @throws Error naming the file (and record id) that does not parse.
+ * @throws Error naming the segment and record that does not parse.
  */
 export async function loadArchiveStore(
   source: Archive | string,
@@ -78,9 +77,23 @@ export async function loadArchiveStore(
 ): Promise<ArchiveStore> {
   const archive = typeof source === 'string' ? await openArchive(dirname(source), basename(source)) : source;
   const store = new Store();
-  await loadFiles(store, archiveFiles(archive), opts.strict ?? false);
+  await addArchive(store, archive, opts);
   for (const file of opts.ontologyFiles ?? []) await loadOntology(store, file);
   return store;
+}
+
+/**
+ * Adds every record graph of an archive and its provenance graph to an existing store (e.g. one holding several
+ * archives); {@link loadArchiveStore} is this on a new store, plus ontology slims.
+ *
+ * @throws Error naming the segment and record that does not parse.
+ */
+export async function addArchive(
+  store: ArchiveStore,
+  archive: Archive,
+  opts: Pick<LoadOptions, 'strict'> = {},
+): Promise<void> {
+  await loadRecords(store, archive, undefined, opts.strict ?? false);
 }
 
 /**
@@ -94,12 +107,7 @@ export async function reloadGraphs(store: ArchiveStore, archive: Archive, graphs
     if (/[\s<>"{}|^`\\]/.test(g)) throw new Error(`reloadGraphs: <${g}> is not a valid IRI`);
     store.update(`DROP SILENT GRAPH <${g}>`);
   }
-  const files = archive
-    .records()
-    .filter((r) => wanted.has(r.graph))
-    .map((r) => ({ path: join(archive.dir, r.file), label: `record "${r.recordId}"` }));
-  files.push({ path: archive.provenancePath, label: 'provenance' });
-  await loadFiles(store, files, false);
+  await loadRecords(store, archive, (r) => wanted.has(r.graph), false);
 }
 
 /**
@@ -159,16 +167,7 @@ export function dumpGraph(store: ArchiveStore, graph: string, mediaType = 'text/
 
 // ---------------------------------------------------------------------------------------------------------------
 
-type SourceFile = { path: string; label: string };
 type OxQueryOptions = NonNullable<Parameters<ArchiveStore['query']>[1]>;
-
-function archiveFiles(archive: Archive): SourceFile[] {
-  const files = archive
-    .records()
-    .map((r) => ({ path: join(archive.dir, r.file), label: `record "${r.recordId}"` }));
-  files.push({ path: archive.provenancePath, label: 'provenance' });
-  return files;
-}
 
 function queryOptions(hasDataset: boolean, opts: QueryOptions): OxQueryOptions {
   const options: OxQueryOptions = {};
@@ -186,44 +185,88 @@ function runQuery(store: ArchiveStore, sparql: string, options: OxQueryOptions) 
   }
 }
 
-// Reads files `READ_CONCURRENCY` at a time and loads them in chunks of about LOAD_CHUNK_BYTES: one load call per
-// chunk is much faster than one per small record file.
-async function loadFiles(store: ArchiveStore, files: SourceFile[], strict: boolean): Promise<void> {
+// N-Quads that must reach the engine in one load call (one record, or lines of provenance.nq, which has no blank
+// nodes): the bytes of `buffer` from `start` to `end`, read from the file `where`, holding record `recordId` if any.
+type Piece = { buffer: Buffer; start: number; end: number; where: string; recordId?: string };
+
+// Loads the selected records (default: all) and provenance.nq, in load calls of about LOAD_CHUNK_BYTES: one call
+// per chunk is much faster than one per record. A chunk of consecutive records of one segment is a view of the
+// segment's bytes, not a copy.
+async function loadRecords(
+  store: ArchiveStore,
+  archive: Archive,
+  select: ((record: ArchiveRecord) => boolean) | undefined,
+  strict: boolean,
+): Promise<void> {
   const options = { format: NQUADS, lenient: !strict };
-  let start = 0;
-  while (start < files.length) {
-    const chunk: { file: SourceFile; bytes: Buffer }[] = [];
-    let size = 0;
-    while (start < files.length && size < LOAD_CHUNK_BYTES) {
-      const batch = files.slice(start, start + READ_CONCURRENCY);
-      start += batch.length;
-      const read = await Promise.all(batch.map(async (file) => ({ file, bytes: await readFile(file.path) })));
-      for (const r of read) size += r.bytes.length;
-      chunk.push(...read);
-    }
+  let chunk: Piece[] = [];
+  let size = 0;
+  const flush = () => {
+    if (chunk.length === 0) return;
+    const first = chunk[0];
+    const contiguous = chunk.every(
+      (p, i) => p.buffer === first.buffer && (i === 0 || p.start === chunk[i - 1].end),
+    );
+    const bytes = contiguous
+      ? first.buffer.subarray(first.start, chunk.at(-1)!.end)
+      : Buffer.concat(chunk.map((p) => p.buffer.subarray(p.start, p.end)));
     try {
-      store.load(Buffer.concat(chunk.map((c) => c.bytes)), options);
+      store.load(bytes, options);
     } catch (error) {
-      throw blame(chunk, options, error as Error);
+      throw blame(chunk, options, error as Error, archive);
+    }
+    chunk = [];
+    size = 0;
+  };
+  const add = (piece: Piece) => {
+    chunk.push(piece);
+    size += piece.end - piece.start;
+    if (size >= LOAD_CHUNK_BYTES) flush();
+  };
+  for await (const segment of archive.readSegments(select)) {
+    for (const r of segment.records) {
+      add({
+        buffer: segment.bytes,
+        start: r.offset,
+        end: r.offset + r.length,
+        where: segment.path,
+        recordId: r.recordId,
+      });
     }
   }
+  // provenance.nq has no blank nodes (provenanceQuads mints IRIs only), so it may be cut at any line end; loaded in
+  // one piece, its tens of megabytes took several times longer than in chunks.
+  const provenance = await readFile(archive.provenancePath);
+  for (let start = 0; start < provenance.length; ) {
+    const lineEnd = provenance.indexOf(10, start + LOAD_CHUNK_BYTES);
+    const end = lineEnd === -1 ? provenance.length : lineEnd + 1;
+    add({ buffer: provenance, start, end, where: archive.provenancePath });
+    start = end;
+  }
+  flush();
 }
 
-// A chunk failed to load: find its first bad file by loading them one by one into a scratch store, so the error
-// names the file and record rather than a byte offset in a concatenation.
+// A chunk failed to load: find its first bad piece by loading them one by one into a scratch store, so the error
+// names the segment and record rather than a byte offset in a concatenation.
 function blame(
-  chunk: { file: SourceFile; bytes: Buffer }[],
+  chunk: Piece[],
   options: { format: string; lenient: boolean },
   error: Error,
+  archive: Archive,
 ) {
-  for (const { file, bytes } of chunk) {
+  for (const p of chunk) {
     try {
-      new Store().load(bytes, options);
-    } catch (fileError) {
-      return new Error(`${file.path} (${file.label}): ${(fileError as Error).message}`, { cause: fileError });
+      new Store().load(p.buffer.subarray(p.start, p.end), options);
+    } catch (pieceError) {
+      // The engine counts lines from the start of the piece, so the message says where that is in the file.
+      const what =
+        p.recordId === undefined
+          ? `${p.where}${p.start > 0 ? ` (from offset ${p.start})` : ''}`
+          : `${p.where} (record "${p.recordId}" at offset ${archive.record(p.recordId)?.offset})`;
+      return new Error(`${what}: ${(pieceError as Error).message}`, { cause: pieceError });
     }
   }
-  return new Error(`loading ${chunk.length} archive files failed: ${error.message}`, { cause: error });
+  return new Error(`loading ${chunk.length} archive records failed: ${error.message}`, { cause: error });
 }
 
 const ONTOLOGY_FORMATS: Record<string, string> = {

@@ -1,6 +1,6 @@
 // Child process for the crash tests: writes one big batch, printing each step, and hangs at a chosen step to be killed.
 // Usage: node archive-crash-writer.ts <dataDir> <archive> <first record> <count> <variant>
-// ARCHIVE_CRASH_HANG_AT=record-written|prepared|committed makes it print that step and then wait forever.
+// ARCHIVE_CRASH_HANG_AT=record-written|segment-written|prepared|committed makes it print that step and then wait forever.
 import { openArchive } from '../../src/archive/archive.ts';
 import { syntheticRecords } from './archive-synthetic.ts';
 
