@@ -1,0 +1,48 @@
+// A scratch SPARQL store through the store module, where a source's RDF is mapped by the format's SPARQL queries.
+import type { Quad } from '@rdfjs/types';
+import { Writer } from 'n3';
+import { updateStore } from '../store/query.ts';
+import { QueryError, queryStore, type SparqlJsonTerm } from '../store/store.ts';
+import { loadUnionStore } from '../store/union.ts';
+
+export type Scratch = {
+  /** Replaces the store's content by these quads (all in the default graph). */
+  reset(quads: Quad[]): void;
+  /** Adds quads to the default graph. */
+  add(quads: Quad[]): void;
+  /** Runs a SELECT; rows map variable names to their bound terms as SPARQL JSON terms. */
+  select(query: string): Record<string, SparqlJsonTerm>[];
+  /** Runs a CONSTRUCT; the result quads are in the default graph. */
+  construct(query: string): Quad[];
+};
+
+/** Opens an empty in-memory store: a union store over no archives (the store module owns oxigraph). */
+export async function openScratch(): Promise<Scratch> {
+  const { store } = await loadUnionStore('', { archives: [] });
+  return {
+    reset(quads) {
+      updateStore(store, 'CLEAR ALL');
+      if (quads.length === 0) return;
+      updateStore(store, `INSERT DATA {\n${ntriples(quads)}\n}`);
+    },
+    add(quads) {
+      if (quads.length > 0) updateStore(store, `INSERT DATA {\n${ntriples(quads)}\n}`);
+    },
+    select(query) {
+      const result = queryStore(store, query);
+      if (result.form !== 'SELECT') throw new QueryError(`expected a SELECT query, found ${result.form}`);
+      return result.results.results?.bindings ?? [];
+    },
+    construct(query) {
+      const result = queryStore(store, query);
+      if (result.form !== 'CONSTRUCT') throw new QueryError(`expected a CONSTRUCT query, found ${result.form}`);
+      return result.quads;
+    },
+  };
+}
+
+/** N-Triples text of the quads (graphs dropped); N-Triples is also valid INSERT DATA syntax. */
+function ntriples(quads: Quad[]): string {
+  const writer = new Writer({ format: 'N-Triples' });
+  return quads.map((q) => `${writer.quadToString(q.subject, q.predicate, q.object)}`).join('');
+}
