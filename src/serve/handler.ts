@@ -36,7 +36,21 @@ export async function createHandler(options: ServeOptions): Promise<Handler> {
   return Object.assign(handler, { close: (graceMs?: number) => ctx.pool.close(graceMs), context: ctx });
 }
 
-/** The route table. */
+/**
+ * The route table.
+ *
+ *   GET          /  and  /archives            public archives (JSON, HTML, DCAT as Turtle/JSON-LD)
+ *   GET          /archives/{name}             VoID + SPARQL Service Description + DCAT (Turtle, JSON-LD, N-Triples, HTML)
+ *   GET, POST    /archives/{name}/sparql      SPARQL 1.1 Protocol; without a query: the service description
+ *   GET          /archives/{name}/tpf         Triple/Quad Pattern Fragments (subject, predicate, object, graph, page)
+ *   GET          /id/{name}/{path}            Linked Data: the record (or resource) {base}id/{name}/{path}
+ *   GET          /health, /metrics            liveness (JSON) and Prometheus counters
+ *
+ * Statuses (mapped in errors.ts): 400 malformed query or parameter, 401 private archive without a valid token,
+ * 403 SPARQL Update, 404 unknown archive (naming the public ones) or resource, 405 other methods, 406 no acceptable
+ * format, 413 body over the limit, 415 body type or charset, 422 result over the row limit, 503 + Retry-After queue
+ * full, 504 query stopped at the time limit, 500 anything unexpected (logged, never detailed to the client).
+ */
 function match(path: string): Route {
   if (path === '/' || path === '/archives' || path === '/archives/') {
     return { name: '/archives', methods: READ, run: (ctx, request, url) => listRoute(ctx, request, url) };
