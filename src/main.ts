@@ -29,6 +29,8 @@ const USAGE = `usage: benchgraph <command> [options]
   slims [--from DIR] [--out DIR]                    rebuild the ontology slims from full ontology files
   generate --labs N --seed S [--sessions N] [--out DIR]
                                                     write a deterministic synthetic federation (JSON Lines)
+  serve [--data DIR] [--port 8080] [--host 127.0.0.1] [--archive NAME]... [--base IRI]
+                                                    serve archives: SPARQL 1.1, TPF, Linked Data, VoID
   start [--data DIR] [--port N]                     ingest the demo labs on first run, then serve
 
 Common options: --data DIR (default ./data, or BENCHGRAPH_DATA), --base IRI (record IRIs; BENCHGRAPH_BASE).
@@ -53,6 +55,8 @@ export async function main(argv: string[], out: Out = defaultOut): Promise<numbe
         return await runGenerateCommand(rest);
       case 'start':
         return await startCommand(rest, out);
+      case 'serve':
+        return await serve(rest);
       case undefined:
       case 'help':
       case '--help':
@@ -228,6 +232,10 @@ export async function ingest(
           { mapping: pipeline.mapping.name, mappingVersion: pipeline.mapping.version, agent: opts.agent, report: pipeline.lastReport() },
         )
       : { stored: 0, replaced: 0 };
+  if (!archive.meta.title) {
+    const described = describeFromStudy(accepted);
+    if (described) await archive.updateMeta(described);
+  }
   const rejected = strictReject ? result.records : failed;
   const c = counts(result.records);
   const lines = [
@@ -301,8 +309,16 @@ async function queryCommand(argv: string[], out: Out): Promise<number> {
 
 /** `npm start`: on the first run ingest every demo lab into its own archive, then serve. */
 async function startCommand(argv: string[], out: Out): Promise<number> {
-  const { values } = parse(argv, { ...common, port: { type: 'string' }, host: { type: 'string' } });
-  const config = loadConfig(values);
+  const { values } = parse(argv, {
+    ...common,
+    port: { type: 'string' },
+    host: { type: 'string' },
+    archive: { type: 'string', multiple: true },
+    timeout: { type: 'string' },
+    'max-rows': { type: 'string' },
+    workers: { type: 'string' },
+  });
+  const config = loadConfig({ data: values.data, base: values.base, port: values.port, host: values.host });
   if (await isFirstRun(config)) {
     out.stdout(`first start: ingesting the demo labs into ${config.dataDir}\n`);
     const pipeline = await loadPipeline(config);
@@ -318,7 +334,26 @@ async function startCommand(argv: string[], out: Out): Promise<number> {
 }
 
 async function serve(argv: string[]): Promise<number> {
-  // Wired to src/serve/command.ts once the serving layer lands.
-  process.stderr.write(`benchgraph: serving is not built yet (${argv.join(' ')})\n`);
-  return 1;
+  const { runServeCommand } = await import('./serve/command.ts');
+  return runServeCommand(argv);
+}
+
+const DCTERMS = 'http://purl.org/dc/terms/';
+const STUDY_FIELDS: Record<string, 'title' | 'description' | 'license'> = {
+  [`${DCTERMS}title`]: 'title',
+  [`${DCTERMS}description`]: 'description',
+  [`${DCTERMS}license`]: 'license',
+};
+
+/** An archive without a title takes title, description and licence from the first study stored in it. */
+function describeFromStudy(records: CheckedRecord[]): { title: string; description?: string; license?: string; publisher?: string } | undefined {
+  const study = records.find((r) => r.recordId.startsWith('study/'));
+  if (!study) return undefined;
+  const meta: Record<string, string> = {};
+  for (const q of study.quads) {
+    const field = q.subject.value === study.graph ? STUDY_FIELDS[q.predicate.value] : undefined;
+    if (field && meta[field] === undefined) meta[field] = q.object.value;
+    if (q.subject.value === study.graph && q.predicate.value.endsWith('vocab#lab')) meta.publisher = q.object.value;
+  }
+  return meta.title ? (meta as { title: string }) : undefined;
 }
