@@ -1,0 +1,102 @@
+// What the sources hold, read once through the executor: term values in use, data literals worth linking
+// (indicators, strains, instruments), record identifiers, labs and the studies with what it takes to credit them.
+import { normalizeKey } from '../terms/normalize.ts';
+import { archiveOfIri } from './executor.ts';
+import type { Executor, LinkKind, Row, SourceInfo, StudyCredit } from './types.ts';
+
+export type Catalogue = {
+  sources: SourceInfo[];
+  /** Property local name (species, region, modality, procedure, sex, hemisphere, format, publicationStatus, license) -> IRIs in use. */
+  used: Map<string, Set<string>>;
+  /** Normalised text -> data literal (indicator, strain, instrument name). */
+  literals: Map<string, { kind: LinkKind; value: string }>;
+  /** Lower-case identifier -> record. */
+  identifiers: Map<string, { iri: string; id: string; kind: 'subject' | 'session' | 'study' }>;
+  /** Archive -> the names its studies give their lab. */
+  labs: Map<string, string[]>;
+  studies: StudyCredit[];
+};
+
+const PREFIXES = `PREFIX bg: <https://w3id.org/benchgraph/vocab#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX schema: <http://schema.org/>
+`;
+
+// Properties whose values are terms the linker checks for presence in the data.
+const USED = `${PREFIXES}SELECT DISTINCT ?p ?v WHERE {
+  VALUES ?p { bg:species bg:region bg:modality bg:procedure bg:sex bg:hemisphere bg:format bg:publicationStatus dcterms:license bg:instrumentType bg:target }
+  ?s ?p ?v . FILTER(isIRI(?v))
+} LIMIT 100000`;
+
+const LITERALS = `${PREFIXES}SELECT DISTINCT ?kind ?v WHERE {
+  { ?s bg:indicator ?v . BIND("indicator" AS ?kind) }
+  UNION { ?s bg:strain ?v . BIND("strain" AS ?kind) }
+  UNION { ?i a bg:Instrument ; <http://schema.org/name> ?v . BIND("instrument" AS ?kind) }
+} LIMIT 100000`;
+
+const IDENTIFIERS = `${PREFIXES}SELECT ?x ?id ?type WHERE {
+  VALUES ?type { bg:Subject bg:Session bg:Study }
+  ?x a ?type ; dcterms:identifier ?id .
+  FILTER(!CONTAINS(STR(?id), "/"))
+} LIMIT 1000000`;
+
+const STUDIES = `${PREFIXES}SELECT ?study ?title ?license ?doi ?citation ?lab (GROUP_CONCAT(DISTINCT ?name; separator="; ") AS ?creators) WHERE {
+  ?study a bg:Study .
+  OPTIONAL { ?study dcterms:title ?title }
+  OPTIONAL { ?study dcterms:license ?license }
+  OPTIONAL { ?study bg:lab ?lab }
+  OPTIONAL { ?study bg:publication ?p . OPTIONAL { ?p schema:sameAs ?doi } OPTIONAL { ?p schema:citation ?citation } }
+  OPTIONAL { ?study dcterms:creator/schema:name ?name }
+} GROUP BY ?study ?title ?license ?doi ?citation ?lab LIMIT 100000`;
+
+/** Reads the catalogue through the executor (five small queries). */
+export async function buildCatalogue(execute: Executor, sources: SourceInfo[], timeoutMs: number): Promise<Catalogue> {
+  const run = (q: string) => execute(q, { timeoutMs });
+  const [used, literals, ids, studies] = await Promise.all([run(USED), run(LITERALS), run(IDENTIFIERS), run(STUDIES)]);
+  const cat: Catalogue = { sources, used: new Map(), literals: new Map(), identifiers: new Map(), labs: new Map(), studies: [] };
+  for (const r of used.rows) {
+    const p = r.p!.value.replace(/^.*[#/]/, '');
+    let set = cat.used.get(p);
+    if (set === undefined) cat.used.set(p, (set = new Set()));
+    set.add(r.v!.value);
+  }
+  for (const r of literals.rows) {
+    const value = r.v!.value;
+    const key = normalizeKey(value);
+    if (key.length >= 3 && !cat.literals.has(key)) cat.literals.set(key, { kind: r.kind!.value as LinkKind, value });
+  }
+  for (const r of ids.rows) {
+    const id = r.id!.value;
+    const kind = r.type!.value.replace(/^.*#/, '').toLowerCase() as 'subject' | 'session' | 'study';
+    // Identifiers shared by records of several archives are ambiguous: keep none of them.
+    const key = id.toLowerCase();
+    if (cat.identifiers.has(key) && cat.identifiers.get(key)!.iri !== r.x!.value) cat.identifiers.set(key, { iri: '', id, kind });
+    else cat.identifiers.set(key, { iri: r.x!.value, id, kind });
+  }
+  for (const [k, v] of cat.identifiers) if (v.iri === '') cat.identifiers.delete(k);
+  const seen = new Set<string>();
+  for (const r of studies.rows) {
+    const iri = r.study!.value;
+    if (seen.has(iri)) continue;
+    seen.add(iri);
+    const archive = archiveOf(r, studies.rowSources?.[studies.rows.indexOf(r)]);
+    const credit: StudyCredit = { iri, archive, creators: r.creators?.value ? r.creators.value.split('; ') : [] };
+    if (r.title) credit.title = r.title.value;
+    if (r.license) credit.license = r.license.value;
+    if (r.doi) credit.doi = decodeURIComponent(r.doi.value);
+    if (r.citation) credit.citation = r.citation.value;
+    cat.studies.push(credit);
+    if (r.lab !== undefined && archive !== null) {
+      const labs = cat.labs.get(archive) ?? [];
+      // "Neurovascular Recovery Lab (stroke-lab)": the name, and the name without the parenthesis.
+      for (const name of [r.lab.value, r.lab.value.replace(/\s*\([^)]*\)\s*$/, '')]) if (!labs.includes(name)) labs.push(name);
+      cat.labs.set(archive, labs);
+    }
+  }
+  return cat;
+}
+
+function archiveOf(row: Row, sources: string[] | undefined): string | null {
+  if (sources !== undefined && sources.length === 1) return sources[0]!;
+  return archiveOfIri(row.study!.value);
+}

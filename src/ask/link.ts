@@ -1,0 +1,462 @@
+// Entity linking: finds the question's phrases that name terms (taxa, anatomy, methods, interventions, sex, sides,
+// formats, statuses, licences, archives, data values), time windows ("after day 7") and settings ("above 900 nm").
+import type { TermIndex } from '../terms/index.ts';
+import { normalizeKey, tokenize } from '../terms/normalize.ts';
+import type { Catalogue } from './catalogue.ts';
+import { type Lexicon, WEAK_FORMATS } from './lexicon.ts';
+import type { Comparison, LinkedTerm, Linking, SettingCondition, TimeWindow } from './types.ts';
+
+export type LinkContext = { terms: TermIndex; lexicon: Lexicon; catalogue: Catalogue };
+
+const MAX_WORDS = 8;
+const METHOD_ROOTS = ['http://purl.obolibrary.org/obo/OBI_0000070', 'http://purl.obolibrary.org/obo/FBbi_root_00000000'];
+
+/** Links one question. Pure: everything it needs is in the context. */
+export function linkQuestion(question: string, ctx: LinkContext): Linking {
+  const tokens = tokenize(question);
+  const taken = new Array<boolean>(tokens.length).fill(false);
+  const terms: LinkedTerm[] = [];
+  const text = question;
+
+  const claim = (i: number, n: number, make: (start: number, end: number, phrase: string) => LinkedTerm | null): boolean => {
+    if (taken.slice(i, i + n).some(Boolean)) return false;
+    const start = tokens[i]!.start;
+    const end = tokens[i + n - 1]!.end;
+    const t = make(start, end, text.slice(start, end));
+    if (t === null) return false;
+    terms.push(t);
+    for (let k = i; k < i + n; k++) taken[k] = true;
+    return true;
+  };
+
+  // 1. Identifiers of records (M01, mCA1-03, VL-101-V1-L23) straight from the text, before tokenising splits them.
+  for (const m of text.matchAll(/[A-Za-z0-9][A-Za-z0-9._-]*[0-9][A-Za-z0-9._-]*/g)) {
+    const hit = ctx.catalogue.identifiers.get(m[0].toLowerCase().replace(/[.]$/, ''));
+    if (hit === undefined) continue;
+    const start = m.index;
+    const end = start + m[0].replace(/[.]$/, '').length;
+    const covered = tokens.map((t, k) => (t.start >= start && t.end <= end ? k : -1)).filter((k) => k >= 0);
+    if (covered.some((k) => taken[k])) continue;
+    for (const k of covered) taken[k] = true;
+    terms.push({ kind: 'identifier', phrase: text.slice(start, end), label: `${hit.kind} ${hit.id}`, iris: [hit.iri], value: hit.kind, start, end, via: 'data' });
+  }
+
+  // 2. Frame phrases of several words ("brain regions", "imaging methods") are not terms: claim them first.
+  for (let n = 3; n >= 2; n--) {
+    for (let i = 0; i + n <= tokens.length; i++) {
+      const key = tokens.slice(i, i + n).map((t) => t.norm).join(' ');
+      if ((ctx.lexicon.targets.has(key) || ctx.lexicon.ignore.has(key)) && !taken.slice(i, i + n).some(Boolean)) for (let k = i; k < i + n; k++) taken[k] = true;
+    }
+  }
+
+  // 3. Candidates from the curated phrases (lexicon, archives, formats, statuses, licences, data literals) and from
+  // the term index (ontology labels and exact synonyms); the longest phrase wins, the curated one on a tie.
+  type Candidate = { i: number; n: number; curated: boolean; make: (start: number, end: number, phrase: string) => LinkedTerm | null };
+  const candidates: Candidate[] = [];
+  const archivePhrases = archiveNames(ctx);
+  for (let n = MAX_WORDS; n >= 1; n--) {
+    for (let i = 0; i + n <= tokens.length; i++) {
+      const key = tokens
+        .slice(i, i + n)
+        .map((t) => t.norm)
+        .join(' ');
+      const next = tokens[i + n]?.norm;
+      const make = curated(key, next, ctx, archivePhrases);
+      if (make !== null) candidates.push({ i, n, curated: true, make });
+    }
+  }
+  const mentions = ctx.terms.findMentions(text, ['taxon', 'anatomy', 'method', 'technique', 'sex', 'laterality', 'instrument']);
+  for (const m of mentions) {
+    const covered = tokens.map((t, k) => (t.start >= m.start && t.end <= m.end ? k : -1)).filter((k) => k >= 0);
+    if (covered.length === 0 || ctx.lexicon.ignore.has(normalizeKey(m.matched))) continue;
+    const kind = kindOf(ctx.terms, m.iri);
+    if (kind === null) continue;
+    candidates.push({
+      i: covered[0]!,
+      n: covered.length,
+      curated: false,
+      make: (start, end, phrase) => ({ kind, phrase, label: m.label, iris: [m.iri], start, end, via: 'terms' }),
+    });
+  }
+  candidates.sort((a, b) => b.n - a.n || Number(b.curated) - Number(a.curated) || a.i - b.i);
+  for (const c of candidates) claim(c.i, c.n, c.make);
+
+  terms.sort((a, b) => a.start - b.start);
+  const times = findTimes(text, terms);
+  const settings = findSettings(text, ctx.lexicon);
+  const unresolved = findUnresolved(text, tokens, taken, times, settings, ctx);
+  return { terms, times, settings, unresolved };
+}
+
+/** The label of any IRI the linker may produce: term index, vocabulary, or the IRI's last segment. */
+export function labelOf(ctx: { terms: TermIndex; lexicon: Lexicon }, iri: string): string {
+  return ctx.terms.label(iri) ?? ctx.lexicon.vocabLabels.get(iri) ?? ctx.lexicon.licenseIds.get(iri) ?? iri.replace(/^.*[/#]/, '');
+}
+
+/** The label of an IRI when the slims, the vocabulary or the licence table know it; null otherwise. */
+export function knownLabel(ctx: { terms: TermIndex; lexicon: Lexicon }, iri: string): string | null {
+  return ctx.terms.label(iri) ?? ctx.lexicon.vocabLabels.get(iri) ?? ctx.lexicon.licenseIds.get(iri) ?? null;
+}
+
+/** The curated link of a normalised phrase, if any: archive, lexicon term, status, licence, format or data literal. */
+function curated(
+  key: string,
+  next: string | undefined,
+  ctx: LinkContext,
+  archivePhrases: Map<string, string>,
+): ((start: number, end: number, phrase: string) => LinkedTerm | null) | null {
+  const archive = archivePhrases.get(key);
+  if (archive !== undefined) {
+    return (start, end, phrase) => {
+      const t: LinkedTerm = { kind: 'archive', phrase, label: archive, iris: [], value: archive, start, end, via: 'lexicon' };
+      if (!ctx.catalogue.sources.some((s) => s.name === archive)) {
+        t.note = `'${archive}' is not among the archives queried (${ctx.catalogue.sources.map((s) => s.name).join(', ') || 'none'})`;
+      }
+      return t;
+    };
+  }
+  const lex = ctx.lexicon.terms.get(key);
+  if (lex !== undefined) {
+    return (start, end, phrase) =>
+      lex.iris.length === 0
+        ? { kind: lex.kind, phrase, label: lex.phrase, iris: [], start, end, via: 'lexicon', note: `'${phrase}' depends on another record's side and is not a fixed side; ignored` }
+        : { kind: lex.kind, phrase, label: lex.iris.map((iri) => labelOf(ctx, iri)).join(' or '), iris: lex.iris, start, end, via: 'lexicon' };
+  }
+  const status = ctx.lexicon.statuses.get(key);
+  if (status !== undefined) {
+    return (start, end, phrase) => {
+      const t: LinkedTerm = { kind: 'status', phrase, label: status.label, iris: status.iris, start, end, via: 'lexicon' };
+      if (status.not) t.value = 'not-published';
+      return t;
+    };
+  }
+  const license = ctx.lexicon.licenses.get(key);
+  if (license !== undefined) return (start, end, phrase) => ({ kind: 'license', phrase, label: license.label, iris: license.iris, start, end, via: 'lexicon' });
+  const format = ctx.lexicon.formats.get(key);
+  if (format !== undefined && (!WEAK_FORMATS.has(key) || next === 'file' || next === 'format')) {
+    return (start, end, phrase) => ({ kind: 'format', phrase, label: labelOf(ctx, format.iri), iris: [format.iri], start, end, via: 'lexicon' });
+  }
+  const literal = ctx.catalogue.literals.get(key);
+  if (literal !== undefined) return (start, end, phrase) => ({ kind: literal.kind, phrase, label: literal.value, iris: [], value: literal.value, start, end, via: 'data' });
+  return null;
+}
+
+function kindOf(terms: TermIndex, iri: string): LinkedTerm['kind'] | null {
+  if (terms.inBranch(iri, 'sex')) return 'sex';
+  if (terms.inBranch(iri, 'laterality')) return 'laterality';
+  if (terms.inBranch(iri, 'taxon')) return 'taxon';
+  if (terms.inBranch(iri, 'anatomy')) return 'anatomy';
+  const ancestors = new Set([iri, ...terms.ancestors(iri)]);
+  if (METHOD_ROOTS.some((r) => ancestors.has(r))) return 'method';
+  if (terms.inBranch(iri, 'technique') || terms.inBranch(iri, 'method')) return 'intervention';
+  if (terms.inBranch(iri, 'instrument')) return 'instrument';
+  return null;
+}
+
+function archiveNames(ctx: LinkContext): Map<string, string> {
+  const out = new Map<string, string>();
+  const add = (phrase: string, name: string) => {
+    const key = normalizeKey(phrase);
+    if (key !== '' && !out.has(key)) out.set(key, name);
+  };
+  for (const s of ctx.catalogue.sources) {
+    add(s.name, s.name);
+    if (s.title !== s.name) add(s.title, s.name);
+  }
+  for (const [name, aliases] of ctx.lexicon.archiveAliases) {
+    add(name, name);
+    for (const a of aliases) add(a, name);
+  }
+  for (const [archive, labs] of ctx.catalogue.labs) for (const lab of labs) add(lab, archive);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Time windows
+
+const NUMBER_WORDS: Record<string, number> = {
+  a: 1, an: 1, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10,
+  eleven: 11, twelve: 12, fourteen: 14, twenty: 20, thirty: 30,
+};
+const ORDINALS: Record<string, number> = { first: 1, second: 2, third: 3, fourth: 4, fifth: 5, sixth: 6 };
+const NUM = String.raw`(\d+(?:\.\d+)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|twenty|thirty)`;
+const UNIT = String.raw`(days?|d|weeks?|wks?|months?)`;
+const ANCHOR_WORDS = /^(?:[\s,]*(?:the|a|an|their|its|his|her)\s+)?(?:intervention|surgery|procedure|injury|lesion|treatment|operation|insult)\b/i;
+
+function num(s: string): number {
+  const n = NUMBER_WORDS[s.toLowerCase()];
+  return n ?? Number(s);
+}
+
+function unitDays(u: string | undefined): number {
+  if (u === undefined) return 1;
+  const l = u.toLowerCase();
+  if (l.startsWith('w')) return 7;
+  if (l.startsWith('m')) return 30;
+  return 1;
+}
+
+type TimeRule = { re: RegExp; make: (m: RegExpExecArray) => Comparison[] };
+
+const TIME_RULES: TimeRule[] = [
+  {
+    re: new RegExp(String.raw`\b(?:in|during|within|over)?\s*the\s+first\s+(?:${NUM}\s+)?(day|week|month)s?\b`, 'gi'),
+    make: (m) => [{ op: '>', value: 0 }, { op: '<=', value: (m[1] ? num(m[1]) : 1) * unitDays(m[2]) }],
+  },
+  {
+    re: new RegExp(String.raw`\b(first|second|third|fourth|fifth|sixth)\s+week\b`, 'gi'),
+    make: (m) => {
+      const k = ORDINALS[m[1]!.toLowerCase()]!;
+      return [{ op: '>', value: 7 * (k - 1) }, { op: '<=', value: 7 * k }];
+    },
+  },
+  {
+    re: new RegExp(String.raw`\bwithin\s+${NUM}\s+${UNIT}\b`, 'gi'),
+    make: (m) => [{ op: '>', value: 0 }, { op: '<=', value: num(m[1]!) * unitDays(m[2]) }],
+  },
+  {
+    re: new RegExp(String.raw`\bbetween\s+(?:days?\s+|weeks?\s+)?${NUM}\s*${UNIT}?\s+and\s+(?:days?\s+|weeks?\s+)?${NUM}\s*${UNIT}?`, 'gi'),
+    make: (m) => {
+      const u = unitDays(m[2] ?? m[4] ?? (/\bweeks?\b/i.test(m[0]) ? 'week' : undefined));
+      return [{ op: '>=', value: num(m[1]!) * u }, { op: '<=', value: num(m[3]!) * u }];
+    },
+  },
+  {
+    re: new RegExp(String.raw`\b(?:from\s+)?(days?|weeks?)\s+${NUM}\s*(?:-|–|to|through|until)\s*(?:days?\s+|weeks?\s+)?${NUM}\b`, 'gi'),
+    make: (m) => [{ op: '>=', value: num(m[2]!) * unitDays(m[1]) }, { op: '<=', value: num(m[3]!) * unitDays(m[1]) }],
+  },
+  {
+    re: new RegExp(String.raw`\b(after|later than|beyond|past|since|from|starting (?:at|on|from))\s+(day|week)\s+${NUM}(?:\s+(?:on|onwards?))?\b`, 'gi'),
+    make: (m) => [{ op: /^(after|later|beyond|past)/i.test(m[1]!) ? '>' : '>=', value: num(m[3]!) * unitDays(m[2]) }],
+  },
+  {
+    re: new RegExp(String.raw`\b(before|prior to|earlier than|until|up to|by|no later than)\s+(day|week)\s+${NUM}\b`, 'gi'),
+    make: (m) => [{ op: /^(before|prior|earlier)/i.test(m[1]!) ? '<' : '<=', value: num(m[3]!) * unitDays(m[2]) }],
+  },
+  {
+    re: new RegExp(String.raw`\b(more than|over|at least|no less than|less than|under|at most|up to|no more than|fewer than)\s+${NUM}\s+${UNIT}\s+(?:after|post|following|since|from)\b`, 'gi'),
+    make: (m) => {
+      const v = num(m[2]!) * unitDays(m[3]);
+      const w = m[1]!.toLowerCase();
+      const op = w === 'more than' || w === 'over' ? '>' : w === 'at least' || w === 'no less than' ? '>=' : w === 'less than' || w === 'under' || w === 'fewer than' ? '<' : '<=';
+      return op.startsWith('<') ? [{ op: '>', value: 0 }, { op, value: v }] : [{ op, value: v }];
+    },
+  },
+  {
+    re: new RegExp(String.raw`\b${NUM}\s+${UNIT}\s+(?:after|post|following|later|from)\b`, 'gi'),
+    make: (m) => [{ op: '=', value: num(m[1]!) * unitDays(m[2]) }],
+  },
+  {
+    re: new RegExp(String.raw`\b${NUM}\s+${UNIT}\s+(?:before|prior to|ahead of)\b`, 'gi'),
+    make: (m) => [{ op: '=', value: -num(m[1]!) * unitDays(m[2]) }],
+  },
+  {
+    re: new RegExp(String.raw`\b(?:(?:on|at)\s+)?(day|week)\s+(-?\d+|one|two|three|four|five|six|seven|eight|nine|ten)\b`, 'gi'),
+    make: (m) => [{ op: '=', value: num(m[2]!) * unitDays(m[1]) }],
+  },
+  {
+    re: /\b(?:pre-?(?:stroke|injury|surgery|operative|intervention|mcao|occlusion)|baseline)\b/gi,
+    make: () => [{ op: '<', value: 0 }],
+  },
+  {
+    re: /\bpost-?(?:stroke|injury|surgery|operative|intervention|mcao|occlusion|injection)\b/gi,
+    make: () => [{ op: '>', value: 0 }],
+  },
+];
+
+/** "before|after (the) <intervention>" without a number: the side of day 0. */
+const BARE_RELATION = /\b(before|prior to|after|following|since)\s+(?:the\s+|a\s+|their\s+|its\s+)?/gi;
+
+function findTimes(text: string, terms: LinkedTerm[]): TimeWindow[] {
+  const out: TimeWindow[] = [];
+  const used: [number, number][] = [];
+  const overlaps = (s: number, e: number) => used.some(([a, b]) => s < b && e > a);
+  for (const rule of TIME_RULES) {
+    rule.re.lastIndex = 0;
+    for (let m = rule.re.exec(text); m !== null; m = rule.re.exec(text)) {
+      const start = m.index + (m[0].length - m[0].trimStart().length);
+      const end = m.index + m[0].length;
+      if (overlaps(start, end)) continue;
+      used.push([start, end]);
+      const window: TimeWindow = { comparisons: rule.make(m), phrase: text.slice(start, end).trim(), start, end };
+      const anchor = anchorAfter(text, end, terms, /(after|post|following|since|from|before|prior)\s*$/i.test(m[0]));
+      if (anchor !== undefined) {
+        window.relativeTo = anchor.term;
+        window.phrase = text.slice(start, anchor.end).trim();
+        window.end = anchor.end;
+      }
+      out.push(window);
+    }
+  }
+  // "after the stroke", "before the intervention": only where no numbered window already covers the phrase.
+  BARE_RELATION.lastIndex = 0;
+  for (let m = BARE_RELATION.exec(text); m !== null; m = BARE_RELATION.exec(text)) {
+    const end = m.index + m[0].length;
+    if (overlaps(m.index, end) || out.some((w) => w.relativeTo !== undefined && w.start <= m!.index && w.end >= end)) continue;
+    const anchor = anchorAfter(text, end, terms, true);
+    if (anchor === undefined) continue;
+    const before = /^(before|prior)/i.test(m[1]!);
+    used.push([m.index, anchor.end]);
+    const w: TimeWindow = { comparisons: [{ op: before ? '<' : '>', value: 0 }], phrase: text.slice(m.index, anchor.end), start: m.index, end: anchor.end };
+    if (anchor.term !== undefined) w.relativeTo = anchor.term;
+    out.push(w);
+  }
+  return out.sort((a, b) => a.start - b.start);
+}
+
+/** The intervention a time phrase counts from: a linked intervention right after it, or a generic word. */
+function anchorAfter(text: string, from: number, terms: LinkedTerm[], relational: boolean): { term?: LinkedTerm; end: number } | undefined {
+  let rest = text.slice(from);
+  let offset = from;
+  if (!relational) {
+    const rel = /^\s*(after|post|following|since|from|before|prior to|relative to)\b/i.exec(rest);
+    if (rel === null) return undefined;
+    offset += rel[0].length;
+    rest = text.slice(offset);
+  }
+  const lead = /^[\s,]*(?:(?:the|a|an|their|its|his|her)\s+)?/i.exec(rest)![0].length;
+  const term = terms.find((t) => t.kind === 'intervention' && t.start >= offset && t.start <= offset + lead + 1);
+  if (term !== undefined) return { term, end: term.end };
+  const generic = ANCHOR_WORDS.exec(rest);
+  if (generic !== null) return { end: offset + generic[0].length };
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Settings
+
+const COMPARATORS: [RegExp, Comparison['op']][] = [
+  [/^(?:above|over|greater than|more than|higher than|larger than|bigger than|faster than|deeper than|longer than|exceeding|>)$/i, '>'],
+  [/^(?:at least|no less than|>=|≥|or more)$/i, '>='],
+  [/^(?:below|under|less than|lower than|smaller than|slower than|shallower than|shorter than|<)$/i, '<'],
+  [/^(?:at most|no more than|up to|<=|≤)$/i, '<='],
+  [/^(?:of|at|=|equal to|exactly)$/i, '='],
+];
+const CMP = String.raw`(above|over|greater than|more than|higher than|larger than|bigger than|faster than|deeper than|longer than|exceeding|at least|no less than|below|under|less than|lower than|smaller than|slower than|shallower than|shorter than|at most|no more than|up to|of|at|equal to|exactly|>=|<=|≥|≤|>|<|=)`;
+const VALUE = String.raw`(\d+(?:[.,]\d+)?)\s*(nm|nanomet(?:er|re)s?|µm|um|microns?|micromet(?:er|re)s?|mm|khz|hz|fps|frames? per second|mw|w|kb|mb|gb|tb|days?|weeks?|months?)?`;
+const SETTING_VALUE = new RegExp(String.raw`\b${CMP}\s+${VALUE}(?![\w])`, 'gi');
+const SETTING_RANGE = new RegExp(String.raw`\bbetween\s+(\d+(?:\.\d+)?)\s*([a-zµ ]*?)\s+and\s+${VALUE}(?![\w])`, 'gi');
+
+function findSettings(text: string, lexicon: Lexicon): SettingCondition[] {
+  const out: SettingCondition[] = [];
+  const lower = text.toLowerCase();
+  const add = (start: number, end: number, unitWord: string | undefined, comparisons: Comparison[], before: string) => {
+    const spec = settingFor(lexicon, before, unitWord);
+    if (spec === null) return;
+    const unit = unitWord === undefined ? undefined : lexicon.units.get(unitWord.toLowerCase().replace(/s$/, '')) ?? lexicon.units.get(unitWord.toLowerCase());
+    const factor = unit?.factor ?? 1;
+    const existing = out.find((s) => s.property === spec.property);
+    const scaled = comparisons.map((c) => ({ op: c.op, value: round(c.value * factor) }));
+    if (existing !== undefined) {
+      existing.comparisons.push(...scaled);
+      existing.end = end;
+      existing.phrase = text.slice(existing.start, end);
+      return;
+    }
+    const near = nearestWord(before, spec);
+    const s = near !== null ? Math.min(start, start - (before.length - near)) : start;
+    out.push({ property: spec.property, label: spec.label, unit: spec.unit, comparisons: scaled, phrase: text.slice(Math.max(0, s), end).trim(), start: Math.max(0, s), end });
+  };
+  SETTING_RANGE.lastIndex = 0;
+  const ranges: [number, number][] = [];
+  for (let m = SETTING_RANGE.exec(lower); m !== null; m = SETTING_RANGE.exec(lower)) {
+    const unitWord = m[5] ?? (m[2]!.trim() || undefined);
+    const before = lower.slice(Math.max(0, m.index - 60), m.index);
+    if (/\b(days?|weeks?)\s*$/.test(before) || (unitWord !== undefined && /^(days?|weeks?|months?)$/.test(unitWord))) continue;
+    ranges.push([m.index, m.index + m[0].length]);
+    add(m.index, m.index + m[0].length, unitWord, [{ op: '>=', value: parseNumber(m[1]!) }, { op: '<=', value: parseNumber(m[4]!) }], before);
+  }
+  SETTING_VALUE.lastIndex = 0;
+  for (let m = SETTING_VALUE.exec(lower); m !== null; m = SETTING_VALUE.exec(lower)) {
+    if (ranges.some(([a, b]) => m!.index >= a && m!.index < b)) continue;
+    const unitWord = m[3];
+    if (unitWord !== undefined && /^(days?|weeks?|months?)$/.test(unitWord)) continue; // time windows, not settings
+    const op = COMPARATORS.find(([re]) => re.test(m![1]!.trim()))?.[1] ?? '=';
+    const before = lower.slice(Math.max(0, m.index - 60), m.index);
+    // "at day 7", "of mice" and bare numbers without a unit or a setting word nearby are not settings.
+    if (unitWord === undefined && settingWordIn(lexicon, before) === null) continue;
+    if ((op === '=' && unitWord === undefined) || /\b(days?|weeks?)\s*$/.test(before)) continue;
+    add(m.index, m.index + m[0].length, unitWord, [{ op, value: parseNumber(m[2]!) }], before);
+  }
+  // "frame rate of 30 Hz" style with the value first: "30 Hz or more", "900+ nm".
+  return out;
+}
+
+function parseNumber(s: string): number {
+  return Number(s.replace(',', '.'));
+}
+
+function round(n: number): number {
+  return Math.round(n * 1e6) / 1e6;
+}
+
+/** The setting a comparison is about: the setting word nearest before it, else the one its unit implies. */
+function settingFor(lexicon: Lexicon, before: string, unitWord: string | undefined): Lexicon['settings'][number] | null {
+  const unit = unitWord === undefined ? undefined : lexicon.units.get(unitWord.toLowerCase()) ?? lexicon.units.get(unitWord.toLowerCase().replace(/s$/, ''));
+  if (unit?.implies !== undefined) return lexicon.settings.find((s) => s.property === unit.implies) ?? null;
+  const named = settingWordIn(lexicon, before, unit?.unit);
+  if (named !== null) return named;
+  if (unit === undefined) return null;
+  const byUnit = lexicon.settings.filter((s) => s.unit === unit.unit);
+  if (byUnit.length === 0) return null;
+  // Without a word, nm means excitation, um pixel size, Hz frame rate (sampling rate when kHz), byte file size.
+  if (unit.unit === 'Hz' && unitWord!.toLowerCase() === 'khz') return byUnit.find((s) => s.property === 'samplingRate') ?? byUnit[0]!;
+  return byUnit[0]!;
+}
+
+function settingWordIn(lexicon: Lexicon, before: string, unit?: string): Lexicon['settings'][number] | null {
+  let best: { spec: Lexicon['settings'][number]; at: number; len: number } | null = null;
+  for (const spec of lexicon.settings) {
+    if (unit !== undefined && spec.unit !== unit) continue;
+    for (const w of spec.words) {
+      const re = new RegExp(String.raw`\b${w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\b`, 'gi');
+      for (const m of before.matchAll(re)) {
+        const at = m.index;
+        if (best === null || at > best.at || (at === best.at && w.length > best.len)) best = { spec, at, len: w.length };
+      }
+    }
+  }
+  return best?.spec ?? null;
+}
+
+function nearestWord(before: string, spec: Lexicon['settings'][number]): number | null {
+  let best: number | null = null;
+  for (const w of spec.words) {
+    const i = before.lastIndexOf(w);
+    if (i >= 0 && (best === null || i > best)) best = i;
+  }
+  return best;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// What was not understood
+
+function findUnresolved(
+  text: string,
+  tokens: ReturnType<typeof tokenize>,
+  taken: boolean[],
+  times: TimeWindow[],
+  settings: SettingCondition[],
+  ctx: LinkContext,
+): Linking['unresolved'] {
+  const inSpan = (t: { start: number; end: number }) =>
+    times.some((w) => t.start >= w.start && t.end <= w.end) || settings.some((s) => t.start >= s.start && t.end <= s.end);
+  const out: Linking['unresolved'] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (taken[i] || inSpan(t)) continue;
+    const w = t.norm;
+    if (ctx.lexicon.glue.has(w) || ctx.lexicon.targets.has(w) || /^\d+(?:\.\d+)?$/.test(w) || w.length <= 1) continue;
+    if (ctx.lexicon.units.has(w)) continue;
+    if (['one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'zero'].includes(w)) continue;
+    // Adjacent unknown words form one phrase ("capillary stall counts").
+    const last = out[out.length - 1];
+    if (last !== undefined && last.end >= tokens[i - 1]!.end && !taken[i - 1] && i > 0 && last.end === tokens[i - 1]!.end) {
+      last.end = t.end;
+      last.phrase = text.slice(last.start, last.end);
+      continue;
+    }
+    out.push({ phrase: text.slice(t.start, t.end), start: t.start, end: t.end, reason: 'no term, archive or data value matches' });
+  }
+  return out;
+}

@@ -1,0 +1,492 @@
+// The offline translator: builds a frame (what is asked for, under which conditions, grouped how) from the linked
+// question, picks the template of queries/ask-*.rq that fits, and fills its typed slots. No model, no network.
+import type { TermIndex } from '../terms/index.ts';
+import { tokenize } from '../terms/normalize.ts';
+import type { Catalogue } from './catalogue.ts';
+import type { Lexicon } from './lexicon.ts';
+import { labelOf } from './link.ts';
+import { type Fill, instantiate, iriTerm, literalTerm, type SlotValue, type Template } from './templates.ts';
+import type { Comparison, LinkedTerm, Linking, TranslateOptions, Translation, Translator } from './types.ts';
+
+export type Intent = 'sessions' | 'count' | 'subjects' | 'files' | 'size' | 'studies' | 'both' | 'gaps' | 'before-after' | 'record';
+
+/** What the question asks, as the offline translator understood it. */
+export type Frame = {
+  intent: Intent;
+  slots: Map<string, SlotValue>;
+  flags: Set<string>;
+  group: string[];
+  show: string[];
+  measure?: { variable: string; name: string };
+  /** Plain-language pieces of the explanation, one per condition. */
+  conditions: string[];
+  /** Interpretations worth saying ("'stroke' taken as middle cerebral artery occlusion"). */
+  notes: string[];
+  /** Linked terms the frame could not use. */
+  dropped: { phrase: string; reason: string }[];
+};
+
+const TEMPLATE_OF: Record<Intent, string> = {
+  sessions: 'ask-sessions',
+  count: 'ask-count',
+  subjects: 'ask-subjects',
+  files: 'ask-files',
+  size: 'ask-size',
+  studies: 'ask-studies',
+  both: 'ask-both',
+  gaps: 'ask-gaps',
+  'before-after': 'ask-before-after',
+  record: 'ask-record',
+};
+
+/** Dimension (target word) -> the variable the templates group by. */
+const DIM_VAR: Record<string, string> = {
+  archive: 'archive',
+  modality: 'modality',
+  region: 'region',
+  species: 'species',
+  sex: 'sex',
+  subject: 'subject',
+  day: 'day',
+  status: 'status',
+  format: 'format',
+  license: 'license',
+  hemisphere: 'side',
+  objective: 'objective',
+  instrument: 'instrument',
+  indicator: 'indicator',
+  strain: 'strain',
+  procedure: 'procedure',
+  study: 'study',
+};
+
+const SESSION_SLOTS = [
+  'method', 'region', 'side', 'day', 'anchor', 'status', 'unpublished', 'format', 'indicator', 'instrument', 'session',
+  'excitationWavelength', 'emissionWavelength', 'frameRate', 'samplingRate', 'pixelSize', 'depth', 'fieldOfView', 'laserPower',
+];
+const SUBJECT_SLOTS = ['taxon', 'sex', 'strain', 'intervention', 'interventionSide', 'ageDays', 'subject'];
+const BLOOD_VESSEL = 'http://purl.obolibrary.org/obo/UBERON_0001981';
+
+export type OfflineDeps = { terms: TermIndex; lexicon: Lexicon; templates: Template[]; catalogue: () => Catalogue; limit: number };
+
+/** The offline translator over the given templates. */
+export function offlineTranslator(deps: OfflineDeps): Translator {
+  const byName = new Map(deps.templates.map((t) => [t.name, t]));
+  return {
+    name: 'offline',
+    async translate(question: string, linking: Linking, _opts?: TranslateOptions): Promise<Translation> {
+      const frame = buildFrame(question, linking, deps);
+      if (frame === null) {
+        return {
+          kind: 'refusal',
+          reason: 'not-understood',
+          message: notUnderstood(linking),
+          translator: 'offline',
+          confidence: 0,
+          warnings: [],
+        };
+      }
+      const template = byName.get(TEMPLATE_OF[frame.intent]);
+      if (template === undefined) throw new Error(`offline translator: template ${TEMPLATE_OF[frame.intent]}.rq is missing from queries/`);
+      for (const name of frame.slots.keys()) {
+        if (!template.slots.has(name)) {
+          frame.dropped.push({ phrase: name, reason: `the ${template.name} template has no '${name}' condition` });
+          frame.slots.delete(name);
+        }
+      }
+      const fill: Fill = { slots: frame.slots, flags: frame.flags, group: frame.group, show: frame.show, limit: deps.limit };
+      if (frame.measure !== undefined) fill.measure = frame.measure;
+      for (const g of frame.group) fill.flags.add(`group:${g}`);
+      for (const s of frame.show) fill.flags.add(`show:${s}`);
+      if (frame.measure !== undefined) fill.flags.add(`measure:${frame.measure.name}`);
+      if (SESSION_SLOTS.some((s) => frame.slots.has(s) || frame.flags.has(s))) fill.flags.add('sessions');
+      if (SUBJECT_SLOTS.some((s) => frame.slots.has(s))) fill.flags.add('subjects');
+      const sparql = instantiate(template, fill);
+      const warnings = [...frame.notes, ...frame.dropped.map((d) => `'${d.phrase}' was not used: ${d.reason}`)];
+      return {
+        kind: 'query',
+        sparql,
+        translator: 'offline',
+        confidence: confidence(linking, frame),
+        explanation: explain(frame),
+        template: template.name,
+        warnings,
+      };
+    },
+  };
+}
+
+function notUnderstood(linking: Linking): string {
+  const found = linking.terms.map((t) => `'${t.phrase}' (${t.label})`);
+  const missing = linking.unresolved.map((u) => `'${u.phrase}'`);
+  const parts = ['The question could not be turned into a query over the archives.'];
+  if (found.length > 0) parts.push(`Understood: ${found.join(', ')}.`);
+  if (missing.length > 0) parts.push(`Not understood: ${missing.join(', ')}.`);
+  parts.push('Ask about sessions, subjects, files or studies, e.g. "Show two-photon sessions in CA1" or "How many sessions does each archive hold?"');
+  return parts.join(' ');
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+type Words = { list: string[]; text: string; has: (phrase: string) => boolean; re: (re: RegExp) => boolean };
+
+function wordsOf(question: string): Words {
+  const list = tokenize(question).map((t) => t.norm);
+  const text = ` ${list.join(' ')} `;
+  const lower = question.toLowerCase();
+  return { list, text, has: (p) => text.includes(` ${p} `), re: (re) => re.test(lower) };
+}
+
+/** Builds the frame, or null when nothing in the question names data the archives hold. */
+export function buildFrame(question: string, linking: Linking, deps: OfflineDeps): Frame | null {
+  const w = wordsOf(question);
+  const ctx = { terms: deps.terms, lexicon: deps.lexicon };
+  const frame: Frame = { intent: 'sessions', slots: new Map(), flags: new Set(), group: [], show: [], conditions: [], notes: [], dropped: [] };
+  const byKind = (k: LinkedTerm['kind']) => linking.terms.filter((t) => t.kind === k);
+  const targets = targetsIn(question, deps.lexicon);
+
+  // Interventions that name a time window's origin are anchors, not conditions on the subject.
+  const anchors = new Set(linking.times.flatMap((t) => (t.relativeTo === undefined ? [] : [t.relativeTo])));
+  const methods = byKind('method').filter((t) => t.iris.length > 0);
+  const interventions = byKind('intervention').filter((t) => t.iris.length > 0 && !anchors.has(t));
+
+  // --- intent -------------------------------------------------------------------------------------------------
+  const head = headTarget(question, targets);
+  const identifiers = byKind('identifier');
+  if (identifiers.length > 0 && w.re(/\b(tell me about|describe|what do (?:we|you) know about|details (?:of|about|for|on)|information (?:on|about)|everything (?:on|about)|metadata (?:of|for))\b/)) {
+    frame.intent = 'record';
+  } else if (w.re(/\bboth\s+before\s+and\s+after\b|\bbefore\s+and\s+after\b/)) {
+    frame.intent = 'before-after';
+  } else if (w.has('both') && methods.length >= 2) {
+    frame.intent = 'both';
+  } else if (methods.length >= 1 && w.re(/\b(gaps?|missing|lacks?|lacking|without|no|never)\b/) && w.re(/\b(combinations?|regions?|areas?|organisms?|species|gaps?)\b/) && !w.re(/\bhow many\b/)) {
+    frame.intent = 'gaps';
+  } else if (w.re(/\b(total size|how much data|how big|how large|volume of (?:the )?data|size of (?:all|the)|total (?:volume|amount)|disk space|storage|how many (?:bytes|gigabytes|terabytes|gb|tb))\b/)) {
+    frame.intent = 'size';
+  } else if (w.re(/\b(cite|citing|credit|acknowledge|citations?|who (?:should|do|must|to) i|whom|authors?|doi|dois|references?)\b/)) {
+    frame.intent = 'studies';
+  } else if (w.re(/\b(licen[cs]es?|licen[cs]ed|commercial(?:ly)?|reuse|re-use|can i use|allowed to use|may i use|terms of use)\b/) || byKind('license').length > 0) {
+    frame.intent = 'studies';
+  } else if (w.re(/\b(how many|number of|count|counts|how often)\b/)) {
+    frame.intent = 'count';
+  } else if (head === 'file' || (byKind('format').length > 0 && head !== 'session' && head !== 'subject' && head !== 'study')) {
+    frame.intent = 'files';
+  } else if (head === 'study') {
+    frame.intent = 'studies';
+  } else if (head === 'subject' && !targets.some((t) => t.target === 'session' || t.dataWord)) {
+    frame.intent = 'subjects';
+  } else if (head !== undefined && DIM_VAR[head] !== undefined && head !== 'subject' && head !== 'study') {
+    // "Which organisms…", "what objectives…", "which archives…": the distinct values, counted.
+    frame.intent = 'count';
+    frame.group.push(DIM_VAR[head]!);
+  }
+
+  // --- grouping and measures (counts, sizes, studies) -----------------------------------------------------------
+  if (frame.intent === 'count' || frame.intent === 'size' || frame.intent === 'studies') {
+    for (const t of targets) {
+      if (!t.grouping || t.target === undefined) continue;
+      const v = DIM_VAR[t.target];
+      if (v !== undefined && !frame.group.includes(v)) frame.group.push(v);
+    }
+    // "which … and at what pixel size", "and on which organisms": further dimensions asked with a wh-word.
+    for (const t of targets) {
+      if (!t.asked || t.target === undefined) continue;
+      const v = DIM_VAR[t.target];
+      if (v !== undefined && !frame.group.includes(v) && !(frame.intent === 'studies' && (v === 'study' || v === 'license'))) frame.group.push(v);
+    }
+    for (const s of linking.settings) if (s.comparisons.length === 0 && !frame.group.includes(s.property)) frame.group.push(s.property);
+    for (const spec of deps.lexicon.settings) {
+      const asked = new RegExp(`\\b(?:what|which|at what|with what|and what)\\s+(?:\\w+\\s+)?(?:${spec.words.map(escape).join('|')})\\b`, 'i');
+      if (asked.test(question) && !linking.settings.some((s) => s.property === spec.property) && !frame.group.includes(spec.property)) {
+        if (frame.intent === 'count') frame.group.push(spec.property);
+      }
+    }
+  }
+  if (frame.intent === 'count') {
+    const counted = measureOf(question, head);
+    frame.measure = counted;
+    // "How many sessions per mouse": the grouping target is not what is counted.
+    frame.group = frame.group.filter((g) => !(g === 'subject' && counted.variable === 'subject'));
+  }
+  if (frame.intent === 'studies') frame.group = frame.group.filter((g) => ['species', 'modality', 'region', 'archive'].includes(g));
+  if (frame.intent === 'size') frame.group = frame.group.filter((g) => ['archive', 'format', 'region', 'species', 'status'].includes(g));
+
+  // --- conditions ----------------------------------------------------------------------------------------------
+  const setTerms = (slot: string, iris: string[]) => {
+    const existing = frame.slots.get(slot)?.terms ?? [];
+    const terms = [...new Set([...existing, ...iris.map(iriTerm)])];
+    frame.slots.set(slot, { terms });
+  };
+  const labels = (iris: string[]) => iris.map((i) => labelOf(ctx, i)).join(' or ');
+
+  const taxa = byKind('taxon');
+  if (taxa.length > 0) {
+    const iris = taxa.flatMap((t) => t.iris);
+    setTerms('taxon', iris);
+    frame.conditions.push(`of ${labels(iris)} (or a narrower taxon)`);
+  }
+
+  // Blood vessels next to an intervention are its target ("occlusion of the middle cerebral artery").
+  const regions = byKind('anatomy').filter((t) => {
+    const vessel = t.iris.some((i) => i === BLOOD_VESSEL || deps.terms.ancestors(i).includes(BLOOD_VESSEL));
+    if (vessel && byKind('intervention').length > 0) {
+      frame.dropped.push({ phrase: t.phrase, reason: 'read as the target of the intervention, not as the region recorded' });
+      return false;
+    }
+    return true;
+  });
+  if (regions.length > 0) {
+    const iris = regions.flatMap((t) => t.iris);
+    setTerms('region', iris);
+    frame.conditions.push(`in ${labels(iris)} or any of its parts`);
+  }
+
+  if (frame.intent === 'both') {
+    const [a, b] = splitMethods(methods);
+    setTerms('methodA', a.flatMap((t) => t.iris));
+    setTerms('methodB', b.flatMap((t) => t.iris));
+    frame.conditions.push(`with both ${labels(a.flatMap((t) => t.iris))} and ${labels(b.flatMap((t) => t.iris))} sessions`);
+  } else if (methods.length > 0) {
+    const iris = methods.flatMap((t) => t.iris);
+    setTerms('method', iris);
+    frame.conditions.push(frame.intent === 'gaps' ? `without any ${labels(iris)} session` : `recorded with ${labels(iris)} (or a more specific method)`);
+  }
+
+  const sexes = byKind('sex');
+  if (sexes.length > 0) {
+    const iris = sexes.flatMap((t) => t.iris);
+    setTerms('sex', iris);
+    frame.conditions.push(`of ${labels(iris)} subjects`);
+  }
+
+  if (interventions.length > 0) {
+    const iris = interventions.flatMap((t) => t.iris);
+    setTerms('intervention', iris);
+    frame.conditions.push(`of subjects that had a ${labels(iris)}`);
+    for (const t of interventions) if (t.via === 'lexicon' && t.phrase.toLowerCase() !== labelOf(ctx, t.iris[0]!).toLowerCase()) frame.notes.push(`'${t.phrase}' was taken as ${labels(t.iris)}`);
+  }
+
+  for (const side of byKind('laterality')) {
+    if (side.iris.length === 0) {
+      frame.dropped.push({ phrase: side.phrase, reason: side.note ?? 'not a fixed side' });
+      continue;
+    }
+    const nearIntervention = byKind('intervention').some((i) => Math.abs(side.start - i.end) <= 20 || Math.abs(i.start - side.end) <= 20);
+    if (nearIntervention && frame.intent !== 'gaps') {
+      setTerms('interventionSide', side.iris);
+      frame.conditions.push(`where the intervention was in the ${labels(side.iris)} hemisphere`);
+    } else {
+      setTerms('side', side.iris);
+      frame.conditions.push(`in the ${labels(side.iris)} hemisphere`);
+    }
+  }
+
+  for (const s of byKind('status')) {
+    if (s.value === 'not-published') {
+      frame.flags.add('unpublished');
+      frame.conditions.push('not marked as published (unpublished, submitted or in preparation)');
+    } else {
+      setTerms('status', s.iris);
+      frame.conditions.push(`whose publication status is ${s.label}`);
+    }
+  }
+
+  const licenses = byKind('license');
+  if (licenses.length > 0) {
+    const iris = licenses.flatMap((t) => t.iris);
+    setTerms('license', iris);
+    frame.conditions.push(`under ${licenses.map((l) => l.label).join(' or ')} (${iris.map((i) => deps.lexicon.licenseIds.get(i) ?? i).join(', ')})`);
+  } else if (frame.intent === 'studies' && w.re(/\bcommercial(?:ly)?\b/)) {
+    setTerms('license', [...deps.lexicon.commercialUse]);
+  }
+
+  const formats = byKind('format');
+  if (formats.length > 0) {
+    const iris = formats.flatMap((t) => t.iris);
+    setTerms('format', iris);
+    frame.conditions.push(`with ${labels(iris)} files`);
+  }
+
+  const archives = byKind('archive');
+  if (archives.length > 0) {
+    frame.slots.set('archive', { terms: archives.map((a) => literalTerm(a.value!)) });
+    frame.conditions.push(`in the archive${archives.length > 1 ? 's' : ''} ${archives.map((a) => a.value).join(', ')}`);
+    for (const a of archives) if (a.note !== undefined) frame.notes.push(a.note);
+  }
+
+  for (const id of identifiers) {
+    const slot = frame.intent === 'record' ? 'record' : id.value === 'subject' ? 'subject' : id.value === 'session' ? 'session' : null;
+    if (slot === null) {
+      frame.dropped.push({ phrase: id.phrase, reason: `${id.label} names a ${id.value}, which only 'tell me about …' questions use` });
+      continue;
+    }
+    setTerms(slot, id.iris);
+    frame.conditions.push(`for ${id.label}`);
+  }
+
+  for (const kind of ['indicator', 'strain', 'instrument'] as const) {
+    const found = byKind(kind);
+    if (found.length === 0) continue;
+    frame.slots.set(kind, { terms: found.map((f) => literalTerm(f.value!.toLowerCase())) });
+    frame.conditions.push(`with ${kind} ${found.map((f) => f.value).join(' or ')}`);
+  }
+
+  // Time windows: the day offsets, and the intervention they count from.
+  if (linking.times.length > 0) {
+    const comparisons = linking.times.flatMap((t) => t.comparisons);
+    const anchorIris = [...new Set(linking.times.flatMap((t) => t.relativeTo?.iris ?? []))];
+    if (frame.intent === 'before-after') {
+      if (anchorIris.length > 0) setTerms('anchor', anchorIris);
+    } else {
+      frame.slots.set('day', { comparisons });
+      if (anchorIris.length > 0) setTerms('anchor', anchorIris);
+      frame.conditions.push(`at ${describeDays(comparisons)}${anchorIris.length > 0 ? ` relative to the ${labels(anchorIris)}` : ' relative to an intervention'}`);
+      if (frame.intent === 'sessions') frame.show.push('day');
+    }
+    for (const t of linking.times) for (const a of [t.relativeTo]) if (a?.via === 'lexicon') frame.notes.push(`'${a.phrase}' was taken as ${labels(a.iris)}`);
+  }
+  if (frame.intent === 'before-after') {
+    const anchor = [...anchors, ...byKind('intervention')].flatMap((t) => t.iris);
+    if (anchor.length > 0) {
+      frame.slots.delete('intervention');
+      setTerms('anchor', anchor);
+    }
+    frame.conditions.push(`with sessions both before and after ${anchor.length > 0 ? `the ${labels(anchor)}` : 'their intervention'}`);
+  }
+
+  for (const s of linking.settings) {
+    if (s.comparisons.length === 0) continue;
+    frame.slots.set(s.property, { comparisons: s.comparisons });
+    frame.conditions.push(`with ${s.label} ${s.comparisons.map((c) => `${opWord(c.op)} ${c.value} ${s.unit === 'byte' ? 'bytes' : s.unit}`).join(' and ')}`);
+    if (!frame.show.includes(s.property)) frame.show.push(s.property);
+  }
+
+  // Shown columns that conditions imply.
+  if (frame.slots.has('taxon')) frame.show.push('species');
+  if (frame.slots.has('sex')) frame.show.push('sex');
+  if (frame.slots.has('intervention')) frame.show.push('procedure');
+  if (frame.slots.has('interventionSide')) frame.show.push('interventionSide');
+  if (frame.slots.has('status')) frame.show.push('status');
+  if (frame.slots.has('format') && frame.intent !== 'files') frame.show.push('format');
+  if (frame.slots.has('archive')) frame.show.push('archive');
+
+  if (frame.intent === 'gaps' && !frame.slots.has('method')) return null;
+  if (frame.intent === 'both' && (!frame.slots.has('methodA') || !frame.slots.has('methodB'))) frame.intent = 'sessions';
+  if (frame.intent === 'record' && !frame.slots.has('record')) frame.intent = 'sessions';
+
+  // Nothing to go on: no term, no data word, no target.
+  const anything = frame.slots.size > 0 || frame.flags.size > 0 || frame.group.length > 0 || targets.some((t) => t.target !== undefined || t.dataWord);
+  if (!anything) return null;
+  return frame;
+}
+
+function escape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function opWord(op: Comparison['op']): string {
+  return { '>': 'above', '>=': 'at least', '<': 'below', '<=': 'at most', '=': 'equal to' }[op];
+}
+
+function describeDays(c: Comparison[]): string {
+  const lo = c.find((x) => x.op === '>' || x.op === '>=');
+  const hi = c.find((x) => x.op === '<' || x.op === '<=');
+  const eq = c.find((x) => x.op === '=');
+  if (eq !== undefined) return `day ${eq.value}`;
+  if (lo !== undefined && hi !== undefined) return `days ${lo.op === '>' ? `after ${lo.value}` : `from ${lo.value}`} ${hi.op === '<' ? `until before ${hi.value}` : `up to ${hi.value}`}`;
+  if (lo !== undefined) return lo.op === '>' ? `days after day ${lo.value}` : `day ${lo.value} or later`;
+  if (hi !== undefined) return hi.op === '<' ? `days before day ${hi.value}` : `day ${hi.value} or earlier`;
+  return 'any day';
+}
+
+/** Two groups of methods for "both A and B": split at the word "and" between them. */
+function splitMethods(methods: LinkedTerm[]): [LinkedTerm[], LinkedTerm[]] {
+  if (methods.length === 2) return [[methods[0]!], [methods[1]!]];
+  const half = Math.ceil(methods.length / 2);
+  return [methods.slice(0, half), methods.slice(half)];
+}
+
+type TargetHit = { target: string | undefined; start: number; grouping: boolean; asked: boolean; dataWord: boolean };
+
+/** Target words (what is asked for) with whether they follow "by/per/each" (grouping) or "which/what" (asked). */
+function targetsIn(question: string, lexicon: Lexicon): TargetHit[] {
+  const tokens = tokenize(question);
+  const out: TargetHit[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    for (let n = 3; n >= 1; n--) {
+      if (i + n > tokens.length) continue;
+      const key = tokens
+        .slice(i, i + n)
+        .map((t) => t.norm)
+        .join(' ');
+      const target = lexicon.targets.get(key);
+      const dataWord = lexicon.dataWords.has(key);
+      if (target === undefined && !dataWord) continue;
+      const before = tokens.slice(Math.max(0, i - 3), i).map((t) => t.norm);
+      const prev = before[before.length - 1];
+      const prev2 = before.slice(-2).join(' ');
+      const grouping =
+        prev === 'by' || prev === 'per' || prev === 'each' || prev === 'every' || prev2 === 'for each' || prev2 === 'at each' || prev2 === 'in each' ||
+        prev2 === 'grouped by' || prev2 === 'broken by' || prev === 'across';
+      const asked = prev === 'which' || prev === 'what' || prev2 === 'which imaging' || prev2 === 'what kind' || prev2 === 'what type' || before.includes('which') || before.includes('what');
+      out.push({ target, start: tokens[i]!.start, grouping, asked, dataWord });
+      i += n - 1;
+      break;
+    }
+  }
+  return out;
+}
+
+/** The head noun: the first target word of the question that is not after "by/per/each". */
+function headTarget(question: string, targets: TargetHit[]): string | undefined {
+  const first = targets.find((t) => t.target !== undefined && !t.grouping);
+  if (first === undefined) return undefined;
+  // "Where …?" asks for the archives.
+  if (/^\s*where\b/i.test(question)) return 'archive';
+  return first.target;
+}
+
+function measureOf(question: string, head: string | undefined): { variable: string; name: string } {
+  const m = /\bhow many\s+(?:\S+\s+){0,3}?(sessions?|subjects?|mice|mouse|rats?|animals?|individuals?|files?|studies|study|datasets?|recordings?|scans?|experiments?)\b/i.exec(question);
+  const word = (m?.[1] ?? head ?? '').toLowerCase();
+  if (/^(subjects?|mice|mouse|rats?|animals?|individuals?|subject)$/.test(word)) return { variable: 'subject', name: 'subjects' };
+  if (/^files?$/.test(word) || word === 'file') return { variable: 'file', name: 'files' };
+  if (/^(studies|study|datasets?)$/.test(word)) return { variable: 'study', name: 'studies' };
+  return { variable: 'session', name: 'sessions' };
+}
+
+function confidence(linking: Linking, frame: Frame): number {
+  let c = 0.9;
+  c -= Math.min(0.45, 0.15 * linking.unresolved.length);
+  c -= Math.min(0.3, 0.1 * frame.dropped.length);
+  if (frame.conditions.length === 0 && frame.group.length === 0) c -= 0.1;
+  return Math.max(0.05, Math.round(c * 100) / 100);
+}
+
+const INTENT_TEXT: Record<Intent, string> = {
+  sessions: 'Lists the sessions',
+  count: 'Counts the',
+  subjects: 'Lists the subjects',
+  files: 'Lists the files (raw data and analysis outputs, with format, location and size) of the sessions',
+  size: 'Adds up the size of the files of the sessions',
+  studies: 'Lists the studies (title, licence, DOI, citation, authors)',
+  both: 'Lists the brain regions',
+  gaps: 'Lists the organism and brain-region combinations present in the data',
+  'before-after': 'Lists the subjects',
+  record: 'Shows every property recorded',
+};
+
+/** A plain-language account of the frame: what is listed or counted, under which conditions, grouped how. */
+export function explain(frame: Frame): string {
+  let head = INTENT_TEXT[frame.intent];
+  if (frame.intent === 'count') head += ` ${frame.measure?.name ?? 'sessions'}`;
+  if (frame.intent === 'studies' && (frame.slots.has('method') || frame.slots.has('region') || frame.slots.has('taxon'))) head += ' that have sessions';
+  const conditions = frame.conditions.length > 0 ? ` ${frame.conditions.join(', ')}` : '';
+  const group = frame.group.length > 0 ? `, ${frame.intent === 'count' ? 'per' : 'by'} ${frame.group.map(dimWord).join(' and ')}` : '';
+  const notes = frame.notes.length > 0 ? ` (${frame.notes.join('; ')})` : '';
+  return `${head}${conditions}${group}, across every archive queried${notes}. Regions include their parts and methods their subtypes, through the ontologies.`;
+}
+
+function dimWord(v: string): string {
+  return { side: 'hemisphere', day: 'day relative to the intervention', species: 'species', archive: 'archive' }[v] ?? v.replace(/([A-Z])/g, ' $1').toLowerCase();
+}

@@ -1,0 +1,70 @@
+// Assembles the ask pipeline from the configuration: term index, lexicon, templates, the union-store executor over
+// the archives of the data directory, and the translator (offline by default; hybrid with an LLM when configured).
+import type { Config } from '../config.ts';
+import { loadTermIndex } from '../terms/index.ts';
+import { type Asker, createAsk } from './ask.ts';
+import { loadUnionExecutor } from './executor.ts';
+import { loadLexicon } from './lexicon.ts';
+import { offlineTranslator } from './offline.ts';
+import { loadTemplates } from './templates.ts';
+import type { Catalogue } from './catalogue.ts';
+import type { Executor, SourceInfo, Translator } from './types.ts';
+
+/** Default number of rows an answer returns. */
+export const ASK_LIMIT = 1000;
+
+export type OpenAskOptions = {
+  /** Archives to federate (default: every archive of the data directory). */
+  archives?: string[];
+  /** An executor to use instead of loading the archives (the federated executor plugs in here). */
+  executor?: { execute: Executor; sources: SourceInfo[] };
+  /** Builds the translator from the offline one (e.g. hybrid with an LLM); default: the offline translator. */
+  translator?: (offline: Translator, parts: AskParts) => Translator;
+  limit?: number;
+};
+
+/** The pieces the translators share. */
+export type AskParts = Awaited<ReturnType<typeof loadAskParts>>;
+
+/** Term index, lexicon and templates, loaded from the configured folders. */
+export async function loadAskParts(config: Config) {
+  const terms = await loadTermIndex(config.ontologiesDir);
+  const lexicon = loadLexicon(terms, { mapping: config.mappingFile, licenses: config.licensesFile, ontologiesDir: config.ontologiesDir });
+  const templates = loadTemplates(config.queriesDir);
+  return { terms, lexicon, templates };
+}
+
+/** The ask pipeline over the archives of `config.dataDir` (or the given executor). */
+export async function openAsk(config: Config, opts: OpenAskOptions = {}): Promise<Asker> {
+  const parts = await loadAskParts(config);
+  const limit = Math.min(opts.limit ?? ASK_LIMIT, config.maxResultRows);
+  const executor = opts.executor ?? (await loadUnionExecutor(config.dataDir, { archives: opts.archives, ontologyFiles: parts.terms.files }));
+  let catalogue: Catalogue | null = null;
+  const offline = offlineTranslator({
+    ...parts,
+    limit,
+    catalogue: () => {
+      if (catalogue === null) throw new Error('the catalogue is read before the first translation');
+      return catalogue;
+    },
+  });
+  const asker = createAsk({
+    ...parts,
+    execute: executor.execute,
+    sources: executor.sources,
+    translator: opts.translator?.(offline, parts) ?? offline,
+    shapesDir: config.shapesDir,
+    ontologiesDir: config.ontologiesDir,
+    limit,
+    timeoutMs: config.queryTimeoutMs,
+  });
+  catalogue = await asker.catalogue();
+  const refresh = asker.refresh;
+  asker.refresh = () => {
+    refresh();
+    void asker.catalogue().then((c) => {
+      catalogue = c;
+    });
+  };
+  return asker;
+}
