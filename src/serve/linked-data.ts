@@ -82,7 +82,10 @@ export async function linkedDataRoute(
   const value = await ctx.pool.run({ kind: 'select', archive: archive.name, queries }, { signal });
   if (!('results' in value)) throw new Error('linked data job returned no results');
   const subject = namedNode(iri);
-  const graph: Quad_Graph = recordIri ? subject : defaultGraph();
+  // Every format gives the same RDF graph; only the dataset formats (TriG, N-Quads) also name the record's graph.
+  // (A JSON-LD named graph would be invisible to the many Linked Data clients that read the default graph only.)
+  const named = recordIri !== undefined && (format === FORMATS.trig || format === FORMATS.nquads);
+  const graph: Quad_Graph = named ? subject : defaultGraph();
   const quads = toQuads(value.results[0], subject, graph);
   if (quads.length === 0) throw notFound(`archive "${archive.name}" has nothing about <${iri}>`);
   if (format === FORMATS.html) {
