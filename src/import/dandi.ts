@@ -59,7 +59,9 @@ export async function readDandi(file: string, format: ImportFormat): Promise<Sou
   }
   if (dandisets.length > 1) throw new UnreadableInputError(file, `${dandisets.length} Dandiset records in one file: expected one`, dandisets[1]!.line);
   const dandiset = dandisets[0]!;
-  const version = checkVersion(dandiset, file, options);
+  const problem = versionProblem(dandiset, options);
+  if (problem !== undefined) throw new UnreadableInputError(file, `${dandiset.place}: ${problem}`, dandiset.line, dandiset.column);
+  const version = dandiset.data.schemaVersion as string;
   const skipped: SourceDocument['skipped'] = [];
   const assets: JsonObject[] = [];
   const allBytes = [bytes];
@@ -74,11 +76,9 @@ export async function readDandi(file: string, format: ImportFormat): Promise<Sou
         skipped.push({ place: `${basename(assetFile)} ${item.place}`, reason: 'not an asset record: expected "path" and "contentSize" or schemaKey Asset' });
         continue;
       }
-      try {
-        checkVersion(item, assetFile, options);
-      } catch (err) {
-        if (!(err instanceof UnreadableInputError)) throw err;
-        skipped.push({ place: `${basename(assetFile)}${err.line ? `:${err.line}` : ''} ${item.place}`, reason: err.message.replace(/^.*?: /, '') });
+      const assetProblem = versionProblem(item, options);
+      if (assetProblem !== undefined) {
+        skipped.push({ place: `${basename(assetFile)}${item.line ? `:${item.line}` : ''} ${item.place}`, reason: assetProblem });
         continue;
       }
       assets.push(strip(item.data, 'Asset', notices));
@@ -111,15 +111,13 @@ function kindOf(data: JsonObject): 'Dandiset' | 'Asset' | undefined {
   return undefined;
 }
 
-function checkVersion(item: Item, file: string, options: DandiOptions): string {
+/** What is wrong with a record's dandischema version, or undefined when the mapping knows it. */
+function versionProblem(item: Item, options: DandiOptions): string | undefined {
   const version = item.data.schemaVersion;
-  if (typeof version === 'string' && options.versions.has(version)) return version;
-  throw new UnreadableInputError(
-    file,
-    `${item.place}: ${version === undefined ? 'no schemaVersion' : `unknown DANDI schema version ${JSON.stringify(version)}`}; ` +
-      `the mapping knows ${[...options.versions.keys()].join(', ')} (add a version to mappings/dandi.yaml once the mapping is checked against it)`,
-    item.line,
-    item.column,
+  if (typeof version === 'string' && options.versions.has(version)) return undefined;
+  return (
+    `${version === undefined ? 'no schemaVersion' : `unknown DANDI schema version ${JSON.stringify(version)}`}; ` +
+    `the mapping knows ${[...options.versions.keys()].join(', ')} (add a version to mappings/dandi.yaml once the mapping is checked against it)`
   );
 }
 

@@ -95,6 +95,8 @@ export type ImportOptions = {
   baseIri: string;
   /** Files and directories; a directory imports every file under it that the format's `files` pattern matches. */
   paths: string[];
+  /** Under directories, only files whose name also matches this (the demo splits one folder into archives). */
+  only?: RegExp;
   /** Who imported (default: the OS user). */
   agent?: string;
   /** archive.json title and description when the import creates the archive. */
@@ -145,7 +147,7 @@ export async function importSources(ctx: ImportContext, opts: ImportOptions): Pr
     create: true,
     meta: { baseIri: opts.baseIri, title: opts.title, description: opts.description },
   });
-  const files = await expandImportInputs(format, opts.paths);
+  const files = await expandImportInputs(format, opts.paths, opts.only);
   const scratch = await openScratch();
   const mapped: Mapped[] = [];
   const seen = new Map<string, string>();
@@ -268,16 +270,17 @@ async function mapDocument(
   const sourceBase = `${SOURCE_BASE}${encodeURIComponent(basename(source.file))}`;
 
   let t = performance.now();
-  notices.push(...correctTypeNames(source.document, loader.termsOf(source.document['@context'])));
   let quads: Quad[];
   try {
+    notices.push(...correctTypeNames(source.document, loader.termsOf(source.document['@context'])));
     const expanded = await toQuads(source.document, { base: sourceBase, loader });
     quads = expanded.quads;
     notices.push(...expanded.notices);
   } catch (err) {
-    if (err instanceof UnknownContextError) return reject(err.message);
+    const unknown = findCause(err, UnknownContextError);
+    if (unknown) return reject(unknown.message);
     const e = err as Error & { name?: string; details?: { code?: string } };
-    if (e.name === 'jsonld.SyntaxError' || e.name?.startsWith('jsonld.')) {
+    if (e.name?.startsWith('jsonld.')) {
       return reject(`not valid JSON-LD: ${e.message}${e.details?.code ? ` (${e.details.code})` : ''}`);
     }
     throw err;
@@ -395,7 +398,7 @@ function jsonTerm(t: SparqlJsonTerm) {
  * The files an import reads: files as given, and under each directory (recursively, sorted) the files whose name
  * matches the format's `files` pattern.
  */
-export async function expandImportInputs(format: ImportFormat, paths: string[]): Promise<string[]> {
+export async function expandImportInputs(format: ImportFormat, paths: string[], only?: RegExp): Promise<string[]> {
   const out: string[] = [];
   for (const p of paths) {
     let isDirectory = false;
@@ -411,7 +414,7 @@ export async function expandImportInputs(format: ImportFormat, paths: string[]):
     const entries = await readdir(p, { recursive: true, withFileTypes: true });
     out.push(
       ...entries
-        .filter((e) => e.isFile() && format.files.test(e.name))
+        .filter((e) => e.isFile() && format.files.test(e.name) && (only === undefined || only.test(e.name)))
         .map((e) => join(e.parentPath, e.name))
         .sort(),
     );
@@ -467,6 +470,16 @@ function dedupe(notices: Notice[]): Notice[] {
     seen.add(key);
     return true;
   });
+}
+
+/** The first error of a class in an error's cause chain (jsonld.js wraps a document loader's errors). */
+function findCause<T extends Error>(err: unknown, type: new (...args: never[]) => T): T | undefined {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 10; depth++) {
+    if (e instanceof type) return e;
+    const details = (e as { details?: { cause?: unknown } }).details;
+    e = e.cause ?? details?.cause;
+  }
+  return undefined;
 }
 
 function sha256(parts: Buffer[]): string {

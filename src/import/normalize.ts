@@ -139,7 +139,7 @@ function resolveTerm(
       notice(r.iri.startsWith(NCBITAXON) ? 'taxon-iri-normalised' : 'iri-normalised', `${what} written as the canonical ${to}`);
       break;
     case 'fuzzy':
-      notice('name-fuzzy-matched', `${what} matched ${to} by close spelling (${r.warning ?? 'fuzzy match'})`);
+      notice('name-fuzzy-matched', `${what} matched ${to} by close spelling`);
       break;
     default:
       notice('name-resolved', `${what} resolved to ${to}${r.warning ? ` (${r.warning})` : ''}`);
