@@ -2,7 +2,7 @@
 // time limit, and answer with the rows, where each row came from, its licence, and an honest account of the rest.
 import type { TermIndex } from '../terms/index.ts';
 import { QueryError } from '../store/store.ts';
-import { buildCatalogue, type Catalogue } from './catalogue.ts';
+import { buildCatalogue, type Catalogue, holds, PROPERTY_OF_KIND } from './catalogue.ts';
 import { checkQuery } from './check.ts';
 import { archiveOfIri } from './executor.ts';
 import { explainQuery } from './explain.ts';
@@ -305,20 +305,14 @@ export function displayValues(row: Row, label: (iri: string) => string | null): 
 /** Why nothing came back: the linked terms no archive holds, or the conditions that do not meet. */
 function noDataMessage(linking: Linking, cat: Catalogue, deps: AskDeps, t: Translation & { kind: 'query' }): string {
   const absent: string[] = [];
-  const present = (property: string, iris: string[], closure: boolean) => {
-    const used = cat.used.get(property);
-    if (used === undefined) return false;
-    return iris.some((iri) => used.has(iri) || (closure && [...used].some((u) => deps.terms.ancestors(u).includes(iri))));
-  };
   for (const x of linking.terms) {
     if (x.iris.length === 0) {
       if (x.kind === 'archive' && !cat.sources.some((s) => s.name === x.value)) absent.push(`the archive '${x.value}' (not among ${cat.sources.map((s) => s.name).join(', ')})`);
       continue;
     }
-    const property = { taxon: 'species', anatomy: 'region', method: 'modality', intervention: 'procedure', sex: 'sex', format: 'format', license: 'license', status: 'publicationStatus' }[x.kind as string];
-    if (property === undefined) continue;
-    const closure = x.kind === 'taxon' || x.kind === 'anatomy' || x.kind === 'method' || x.kind === 'intervention';
-    if (!present(property, x.iris, closure)) absent.push(`${x.label} (${x.kind})`);
+    const property = PROPERTY_OF_KIND[x.kind];
+    if (property === undefined || x.kind === 'status') continue;
+    if (!x.iris.some((iri) => holds(cat, deps.terms, property, iri))) absent.push(`${x.label} (${x.kind})`);
   }
   if (absent.length > 0) return `No data: no archive queried holds ${absent.join(', ')}. Nothing was invented; the query and its explanation show what was asked.`;
   return `No rows match all the conditions together. ${t.explanation}`;

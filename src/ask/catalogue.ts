@@ -1,5 +1,6 @@
 // What the sources hold, read once through the executor: term values in use, data literals worth linking
 // (indicators, strains, instruments), record identifiers, labs and the studies with what it takes to credit them.
+import type { TermIndex } from '../terms/index.ts';
 import { normalizeKey } from '../terms/normalize.ts';
 import { archiveOfIri } from './executor.ts';
 import type { Executor, LinkKind, Row, SourceInfo, StudyCredit } from './types.ts';
@@ -32,6 +33,8 @@ const LITERALS = `${PREFIXES}SELECT DISTINCT ?kind ?v WHERE {
   { ?s bg:indicator ?v . BIND("indicator" AS ?kind) }
   UNION { ?s bg:strain ?v . BIND("strain" AS ?kind) }
   UNION { ?i a bg:Instrument ; <http://schema.org/name> ?v . BIND("instrument" AS ?kind) }
+  UNION { ?st a bg:Study ; <http://www.w3.org/ns/dcat#keyword> ?v . BIND("keyword" AS ?kind) }
+  UNION { ?c a bg:StudyComponent ; dcterms:title ?v . BIND("keyword" AS ?kind) }
 } LIMIT 100000`;
 
 const IDENTIFIERS = `${PREFIXES}SELECT ?x ?id ?type WHERE {
@@ -63,7 +66,10 @@ export async function buildCatalogue(execute: Executor, sources: SourceInfo[], t
   for (const r of literals.rows) {
     const value = r.v!.value;
     const key = normalizeKey(value);
-    if (key.length >= 3 && !cat.literals.has(key)) cat.literals.set(key, { kind: r.kind!.value as LinkKind, value });
+    const kind = r.kind!.value as LinkKind;
+    if (key.length < 3 || (kind === 'keyword' && key.split(' ').length > 4)) continue;
+    // A keyword that is also an indicator or instrument name links as the more specific kind.
+    if (!cat.literals.has(key) || cat.literals.get(key)!.kind === 'keyword') cat.literals.set(key, { kind, value });
   }
   for (const r of ids.rows) {
     const id = r.id!.value;
@@ -100,3 +106,37 @@ function archiveOf(row: Row, sources: string[] | undefined): string | null {
   if (sources !== undefined && sources.length === 1) return sources[0]!;
   return archiveOfIri(row.study!.value);
 }
+
+const closures = new WeakMap<Catalogue, Map<string, Set<string>>>();
+
+/**
+ * Whether the data holds a term under a property (`species`, `region`, `modality`, `procedure`, ...): the term
+ * itself or a narrower one (a subclass or a part) is in use.
+ */
+export function holds(cat: Catalogue, terms: TermIndex, property: string, iri: string): boolean {
+  let byProperty = closures.get(cat);
+  if (byProperty === undefined) closures.set(cat, (byProperty = new Map()));
+  let set = byProperty.get(property);
+  if (set === undefined) {
+    set = new Set<string>();
+    for (const used of cat.used.get(property) ?? []) {
+      set.add(used);
+      for (const a of terms.ancestors(used)) set.add(a);
+    }
+    byProperty.set(property, set);
+  }
+  return set.has(iri);
+}
+
+/** The property that holds terms of a linked kind, for {@link holds}. */
+export const PROPERTY_OF_KIND: Partial<Record<LinkKind, string>> = {
+  taxon: 'species',
+  anatomy: 'region',
+  method: 'modality',
+  intervention: 'procedure',
+  sex: 'sex',
+  laterality: 'hemisphere',
+  format: 'format',
+  status: 'publicationStatus',
+  license: 'license',
+};

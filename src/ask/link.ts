@@ -2,7 +2,7 @@
 // formats, statuses, licences, archives, data values), time windows ("after day 7") and settings ("above 900 nm").
 import type { TermIndex } from '../terms/index.ts';
 import { normalizeKey, tokenize } from '../terms/normalize.ts';
-import type { Catalogue } from './catalogue.ts';
+import { type Catalogue, holds, PROPERTY_OF_KIND } from './catalogue.ts';
 import { type Lexicon, WEAK_FORMATS } from './lexicon.ts';
 import type { Comparison, LinkedTerm, Linking, SettingCondition, TimeWindow } from './types.ts';
 
@@ -51,7 +51,7 @@ export function linkQuestion(question: string, ctx: LinkContext): Linking {
 
   // 3. Candidates from the curated phrases (lexicon, archives, formats, statuses, licences, data literals) and from
   // the term index (ontology labels and exact synonyms); the longest phrase wins, the curated one on a tie.
-  type Candidate = { i: number; n: number; curated: boolean; make: (start: number, end: number, phrase: string) => LinkedTerm | null };
+  type Candidate = { i: number; n: number; rank: number; make: (start: number, end: number, phrase: string) => LinkedTerm | null };
   const candidates: Candidate[] = [];
   const archivePhrases = archiveNames(ctx);
   for (let n = MAX_WORDS; n >= 1; n--) {
@@ -62,7 +62,12 @@ export function linkQuestion(question: string, ctx: LinkContext): Linking {
         .join(' ');
       const next = tokens[i + n]?.norm;
       const make = curated(key, next, ctx, archivePhrases);
-      if (make !== null) candidates.push({ i, n, curated: true, make });
+      if (make !== null) candidates.push({ i, n, rank: 2, make });
+      // Study keywords and component titles ("capillaries", "place cells") rank below ontology terms.
+      const keyword = ctx.catalogue.literals.get(key);
+      if (make === null && keyword?.kind === 'keyword') {
+        candidates.push({ i, n, rank: 0, make: (start, end, phrase) => ({ kind: 'keyword', phrase, label: keyword.value, iris: [], value: keyword.value, start, end, via: 'data' }) });
+      }
     }
   }
   const mentions = ctx.terms.findMentions(text, ['taxon', 'anatomy', 'method', 'technique', 'sex', 'laterality', 'instrument']);
@@ -71,18 +76,21 @@ export function linkQuestion(question: string, ctx: LinkContext): Linking {
     if (covered.length === 0 || ctx.lexicon.ignore.has(normalizeKey(m.matched))) continue;
     const kind = kindOf(ctx.terms, m.iri);
     if (kind === null) continue;
+    // A term no record uses ranks below a study keyword of the same words ("capillary" data is the capillaries component).
+    const property = PROPERTY_OF_KIND[kind];
+    const inData = property === undefined || holds(ctx.catalogue, ctx.terms, property, m.iri);
     candidates.push({
       i: covered[0]!,
       n: covered.length,
-      curated: false,
+      rank: inData ? 1 : -1,
       make: (start, end, phrase) => ({ kind, phrase, label: m.label, iris: [m.iri], start, end, via: 'terms' }),
     });
   }
-  candidates.sort((a, b) => b.n - a.n || Number(b.curated) - Number(a.curated) || a.i - b.i);
+  candidates.sort((a, b) => b.n - a.n || b.rank - a.rank || a.i - b.i);
   for (const c of candidates) claim(c.i, c.n, c.make);
 
   terms.sort((a, b) => a.start - b.start);
-  const times = findTimes(text, terms);
+  const times = findTimes(text, terms, ctx.lexicon);
   const settings = findSettings(text, ctx.lexicon);
   const unresolved = findUnresolved(text, tokens, taken, times, settings, ctx);
   return { terms, times, settings, unresolved };
@@ -137,7 +145,7 @@ function curated(
     return (start, end, phrase) => ({ kind: 'format', phrase, label: labelOf(ctx, format.iri), iris: [format.iri], start, end, via: 'lexicon' });
   }
   const literal = ctx.catalogue.literals.get(key);
-  if (literal !== undefined) return (start, end, phrase) => ({ kind: literal.kind, phrase, label: literal.value, iris: [], value: literal.value, start, end, via: 'data' });
+  if (literal !== undefined && literal.kind !== 'keyword') return (start, end, phrase) => ({ kind: literal.kind, phrase, label: literal.value, iris: [], value: literal.value, start, end, via: 'data' });
   return null;
 }
 
@@ -255,11 +263,11 @@ const TIME_RULES: TimeRule[] = [
     make: (m) => [{ op: '=', value: num(m[2]!) * unitDays(m[1]) }],
   },
   {
-    re: /\b(?:pre-?(?:stroke|injury|surgery|operative|intervention|mcao|occlusion)|baseline)\b/gi,
+    re: /\bpre-?(stroke|injury|surgery|operative|intervention|mcao|occlusion|injection)\b|\bbaseline\b/gi,
     make: () => [{ op: '<', value: 0 }],
   },
   {
-    re: /\bpost-?(?:stroke|injury|surgery|operative|intervention|mcao|occlusion|injection)\b/gi,
+    re: /\bpost-?(stroke|injury|surgery|operative|intervention|mcao|occlusion|injection)\b/gi,
     make: () => [{ op: '>', value: 0 }],
   },
 ];
@@ -267,7 +275,7 @@ const TIME_RULES: TimeRule[] = [
 /** "before|after (the) <intervention>" without a number: the side of day 0. */
 const BARE_RELATION = /\b(before|prior to|after|following|since)\s+(?:the\s+|a\s+|their\s+|its\s+)?/gi;
 
-function findTimes(text: string, terms: LinkedTerm[]): TimeWindow[] {
+function findTimes(text: string, terms: LinkedTerm[], lexicon: Lexicon): TimeWindow[] {
   const out: TimeWindow[] = [];
   const used: [number, number][] = [];
   const overlaps = (s: number, e: number) => used.some(([a, b]) => s < b && e > a);
@@ -279,6 +287,13 @@ function findTimes(text: string, terms: LinkedTerm[]): TimeWindow[] {
       if (overlaps(start, end)) continue;
       used.push([start, end]);
       const window: TimeWindow = { comparisons: rule.make(m), phrase: text.slice(start, end).trim(), start, end };
+      // "pre-stroke", "post-MCAO": the word after the prefix names the intervention.
+      const prefixed = /^(?:pre|post)-?/i.test(m[0]) && m[1] !== undefined ? lexicon.terms.get(normalizeKey(m[1])) : undefined;
+      if (prefixed !== undefined && prefixed.kind === 'intervention' && prefixed.iris.length > 0) {
+        window.relativeTo = { kind: 'intervention', phrase: m[1]!, label: prefixed.phrase, iris: prefixed.iris, start, end, via: 'lexicon' };
+        out.push(window);
+        continue;
+      }
       const anchor = anchorAfter(text, end, terms, /(after|post|following|since|from|before|prior)\s*$/i.test(m[0]));
       if (anchor !== undefined) {
         window.relativeTo = anchor.term;
@@ -340,8 +355,8 @@ const SETTING_RANGE = new RegExp(String.raw`\bbetween\s+(\d+(?:\.\d+)?)\s*([a-zÂ
 function findSettings(text: string, lexicon: Lexicon): SettingCondition[] {
   const out: SettingCondition[] = [];
   const lower = text.toLowerCase();
-  const add = (start: number, end: number, unitWord: string | undefined, comparisons: Comparison[], before: string) => {
-    const spec = settingFor(lexicon, before, unitWord);
+  const add = (start: number, end: number, unitWord: string | undefined, comparisons: Comparison[], before: string, comparator = '') => {
+    const spec = settingFor(lexicon, `${before} ${comparator}`, unitWord);
     if (spec === null) return;
     const unit = unitWord === undefined ? undefined : lexicon.units.get(unitWord.toLowerCase().replace(/s$/, '')) ?? lexicon.units.get(unitWord.toLowerCase());
     const factor = unit?.factor ?? 1;
@@ -376,7 +391,7 @@ function findSettings(text: string, lexicon: Lexicon): SettingCondition[] {
     // "at day 7", "of mice" and bare numbers without a unit or a setting word nearby are not settings.
     if (unitWord === undefined && settingWordIn(lexicon, before) === null) continue;
     if ((op === '=' && unitWord === undefined) || /\b(days?|weeks?)\s*$/.test(before)) continue;
-    add(m.index, m.index + m[0].length, unitWord, [{ op, value: parseNumber(m[2]!) }], before);
+    add(m.index, m.index + m[0].length, unitWord, [{ op, value: parseNumber(m[2]!) }], before, m[1]!);
   }
   // "frame rate of 30 Hz" style with the value first: "30 Hz or more", "900+ nm".
   return out;

@@ -61,7 +61,7 @@ const DIM_VAR: Record<string, string> = {
 };
 
 const SESSION_SLOTS = [
-  'method', 'region', 'side', 'day', 'anchor', 'status', 'unpublished', 'format', 'indicator', 'instrument', 'session',
+  'method', 'region', 'side', 'day', 'anchor', 'status', 'unpublished', 'format', 'indicator', 'instrument', 'session', 'keyword',
   'excitationWavelength', 'emissionWavelength', 'frameRate', 'samplingRate', 'pixelSize', 'depth', 'fieldOfView', 'laserPower',
 ];
 const SUBJECT_SLOTS = ['taxon', 'sex', 'strain', 'intervention', 'interventionSide', 'ageDays', 'subject'];
@@ -101,6 +101,8 @@ export function offlineTranslator(deps: OfflineDeps): Translator {
       if (frame.measure !== undefined) fill.flags.add(`measure:${frame.measure.name}`);
       if (SESSION_SLOTS.some((s) => frame.slots.has(s) || frame.flags.has(s))) fill.flags.add('sessions');
       if (SUBJECT_SLOTS.some((s) => frame.slots.has(s))) fill.flags.add('subjects');
+      if (frame.intent === 'studies') studyFlags(frame, fill);
+      if (frame.intent === 'count') countFlags(frame, fill);
       const sparql = instantiate(template, fill);
       const warnings = [...frame.notes, ...frame.dropped.map((d) => `'${d.phrase}' was not used: ${d.reason}`)];
       return {
@@ -114,6 +116,36 @@ export function offlineTranslator(deps: OfflineDeps): Translator {
       };
     },
   };
+}
+
+/**
+ * Studies: a taxon and a method alone are study-level conditions, which biosamples and study components of
+ * archives that describe whole studies answer too; any other session or subject condition needs one session
+ * that meets them all.
+ */
+function studyFlags(frame: Frame, fill: Fill): void {
+  const studyLevel = ['taxon', 'method'];
+  const sessionJoin =
+    [...SESSION_SLOTS, ...SUBJECT_SLOTS].some((s) => !studyLevel.includes(s) && (frame.slots.has(s) || frame.flags.has(s))) || frame.group.includes('region');
+  if (sessionJoin) {
+    fill.flags.add('sessionJoin');
+    if (frame.slots.has('taxon') || frame.group.includes('species')) fill.flags.add('sessionTaxon');
+  } else {
+    if (frame.slots.has('method') || frame.group.includes('modality')) fill.flags.add('studyMethod');
+    if (frame.slots.has('taxon') || frame.group.includes('species')) fill.flags.add('studyTaxon');
+  }
+}
+
+/** Counting subjects without any session condition counts every subject, with or without sessions. */
+function countFlags(frame: Frame, fill: Fill): void {
+  const sessionGroups = ['modality', 'region', 'side', 'day', 'status', 'format', 'objective', 'instrument', 'indicator', 'license', 'study'];
+  const subjectsOnly =
+    frame.measure?.variable === 'subject' &&
+    !SESSION_SLOTS.some((s) => frame.slots.has(s) || frame.flags.has(s)) &&
+    !frame.slots.has('license') &&
+    !frame.group.some((g) => sessionGroups.includes(g) || !Object.values(DIM_VAR).includes(g));
+  if (subjectsOnly) fill.flags.add('subjectsOnly');
+  if (frame.slots.has('archive') || frame.group.includes('archive')) fill.flags.add(subjectsOnly ? 'archiveOfSubject' : 'archiveOfSession');
 }
 
 function notUnderstood(linking: Linking): string {
@@ -143,7 +175,10 @@ export function buildFrame(question: string, linking: Linking, deps: OfflineDeps
   const ctx = { terms: deps.terms, lexicon: deps.lexicon };
   const frame: Frame = { intent: 'sessions', slots: new Map(), flags: new Set(), group: [], show: [], conditions: [], notes: [], dropped: [] };
   const byKind = (k: LinkedTerm['kind']) => linking.terms.filter((t) => t.kind === k);
-  const targets = targetsIn(question, deps.lexicon);
+  // Words inside time windows, settings and identifiers ("day 14", "frame rate") are not what is asked for;
+  // "mice" stays a target although it is also a taxon.
+  const spans = [...linking.times, ...linking.settings, ...linking.terms.filter((t) => t.kind === 'identifier')].map((x) => [x.start, x.end] as const);
+  const targets = targetsIn(question, deps.lexicon).filter((t) => !spans.some(([a, b]) => t.start >= a && t.start < b));
 
   // Interventions that name a time window's origin are anchors, not conditions on the subject.
   const anchors = new Set(linking.times.flatMap((t) => (t.relativeTo === undefined ? [] : [t.relativeTo])));
@@ -157,11 +192,11 @@ export function buildFrame(question: string, linking: Linking, deps: OfflineDeps
     frame.intent = 'record';
   } else if (w.re(/\bboth\s+before\s+and\s+after\b|\bbefore\s+and\s+after\b/)) {
     frame.intent = 'before-after';
-  } else if (w.has('both') && methods.length >= 2) {
+  } else if ((w.has('both') || w.re(/\bas well as\b|\band also\b/)) && methods.length >= 2) {
     frame.intent = 'both';
   } else if (methods.length >= 1 && w.re(/\b(gaps?|missing|lacks?|lacking|without|no|never)\b/) && w.re(/\b(combinations?|regions?|areas?|organisms?|species|gaps?)\b/) && !w.re(/\bhow many\b/)) {
     frame.intent = 'gaps';
-  } else if (w.re(/\b(total size|how much data|how big|how large|volume of (?:the )?data|size of (?:all|the)|total (?:volume|amount)|disk space|storage|how many (?:bytes|gigabytes|terabytes|gb|tb))\b/)) {
+  } else if (w.re(/\b(total (?:\w+ )?size|how much (?:\w+ ){0,3}data|how much (?:space|storage)|how big|how large|volume of (?:the )?data|size of (?:all|the)|total (?:volume|amount)|disk space|storage|in bytes|how many (?:bytes|gigabytes|terabytes|gb|tb))\b/)) {
     frame.intent = 'size';
   } else if (w.re(/\b(cite|citing|credit|acknowledge|citations?|who (?:should|do|must|to) i|whom|authors?|doi|dois|references?)\b/)) {
     frame.intent = 'studies';
@@ -173,7 +208,7 @@ export function buildFrame(question: string, linking: Linking, deps: OfflineDeps
     frame.intent = 'files';
   } else if (head === 'study') {
     frame.intent = 'studies';
-  } else if (head === 'subject' && !targets.some((t) => t.target === 'session' || t.dataWord)) {
+  } else if (head === 'subject' && !targets.some((t) => t.target === 'session' || t.target === 'file' || (t.dataWord && t.target === undefined))) {
     frame.intent = 'subjects';
   } else if (head !== undefined && DIM_VAR[head] !== undefined && head !== 'subject' && head !== 'study') {
     // "Which organisms…", "what objectives…", "which archives…": the distinct values, counted.
@@ -194,11 +229,12 @@ export function buildFrame(question: string, linking: Linking, deps: OfflineDeps
       const v = DIM_VAR[t.target];
       if (v !== undefined && !frame.group.includes(v) && !(frame.intent === 'studies' && (v === 'study' || v === 'license'))) frame.group.push(v);
     }
-    for (const s of linking.settings) if (s.comparisons.length === 0 && !frame.group.includes(s.property)) frame.group.push(s.property);
-    for (const spec of deps.lexicon.settings) {
-      const asked = new RegExp(`\\b(?:what|which|at what|with what|and what)\\s+(?:\\w+\\s+)?(?:${spec.words.map(escape).join('|')})\\b`, 'i');
-      if (asked.test(question) && !linking.settings.some((s) => s.property === spec.property) && !frame.group.includes(spec.property)) {
-        if (frame.intent === 'count') frame.group.push(spec.property);
+    // Settings named without a value ("at what pixel size", "objectives and pixel sizes", "by frame rate") are dimensions.
+    if (frame.intent === 'count') {
+      for (const spec of deps.lexicon.settings) {
+        if (spec.property === 'contentSize' || spec.property === 'ageDays' || linking.settings.some((s) => s.property === spec.property)) continue;
+        const named = new RegExp(`\\b(?:what|which|by|per|each|and|with|their|its)\\s+(?:\\w+\\s+)?(?:${spec.words.filter((x) => x.includes(' ')).map(escape).join('|') || '$^'})s?\\b`, 'i');
+        if (named.test(question) && !frame.group.includes(spec.property)) frame.group.push(spec.property);
       }
     }
   }
@@ -324,11 +360,13 @@ export function buildFrame(question: string, linking: Linking, deps: OfflineDeps
     frame.conditions.push(`for ${id.label}`);
   }
 
-  for (const kind of ['indicator', 'strain', 'instrument'] as const) {
-    const found = byKind(kind);
+  for (const kind of ['indicator', 'strain', 'instrument', 'keyword'] as const) {
+    const all = byKind(kind);
+    for (const t of all) if (t.value === undefined) frame.dropped.push({ phrase: t.phrase, reason: `${t.label} is an ontology ${kind} type, which the templates do not filter on` });
+    const found = all.filter((t) => t.value !== undefined);
     if (found.length === 0) continue;
     frame.slots.set(kind, { terms: found.map((f) => literalTerm(f.value!.toLowerCase())) });
-    frame.conditions.push(`with ${kind} ${found.map((f) => f.value).join(' or ')}`);
+    frame.conditions.push(kind === 'keyword' ? `about '${found.map((f) => f.value).join("' or '")}' (a study keyword or component title)` : `with ${kind} ${found.map((f) => f.value).join(' or ')}`);
   }
 
   // Time windows: the day offsets, and the intervention they count from.
@@ -425,9 +463,13 @@ function targetsIn(question: string, lexicon: Lexicon): TargetHit[] {
       const before = tokens.slice(Math.max(0, i - 3), i).map((t) => t.norm);
       const prev = before[before.length - 1];
       const prev2 = before.slice(-2).join(' ');
+      // "per mouse", "for each post-stroke day", "by archive and modality": a grouping word up to three words back,
+      // or "and" right after another grouping target.
+      const lastTarget = out[out.length - 1];
       const grouping =
-        prev === 'by' || prev === 'per' || prev === 'each' || prev === 'every' || prev2 === 'for each' || prev2 === 'at each' || prev2 === 'in each' ||
-        prev2 === 'grouped by' || prev2 === 'broken by' || prev === 'across';
+        before.some((b) => b === 'by' || b === 'per' || b === 'each' || b === 'every') ||
+        prev === 'across' ||
+        (prev === 'and' && lastTarget !== undefined && lastTarget.grouping && tokens[i - 2] !== undefined && lastTarget.start >= tokens[Math.max(0, i - 4)]!.start);
       const asked = prev === 'which' || prev === 'what' || prev2 === 'which imaging' || prev2 === 'what kind' || prev2 === 'what type' || before.includes('which') || before.includes('what');
       out.push({ target, start: tokens[i]!.start, grouping, asked, dataWord });
       i += n - 1;
@@ -447,7 +489,7 @@ function headTarget(question: string, targets: TargetHit[]): string | undefined 
 }
 
 function measureOf(question: string, head: string | undefined): { variable: string; name: string } {
-  const m = /\bhow many\s+(?:\S+\s+){0,3}?(sessions?|subjects?|mice|mouse|rats?|animals?|individuals?|files?|studies|study|datasets?|recordings?|scans?|experiments?)\b/i.exec(question);
+  const m = /\b(?:how many|count(?: the| all)?|number of|total number of)\s+(?:\S+\s+){0,3}?(sessions?|subjects?|mice|mouse|rats?|animals?|individuals?|files?|studies|study|datasets?|recordings?|scans?|experiments?)\b/i.exec(question);
   const word = (m?.[1] ?? head ?? '').toLowerCase();
   if (/^(subjects?|mice|mouse|rats?|animals?|individuals?|subject)$/.test(word)) return { variable: 'subject', name: 'subjects' };
   if (/^files?$/.test(word) || word === 'file') return { variable: 'file', name: 'files' };

@@ -90,6 +90,8 @@ export function parseTemplate(file: string, text: string): Template {
       return;
     }
     inHeader = false;
+    // Comment lines in the body explain the template to curators; generated queries leave them out.
+    if (/^\s*#(?!~|\[)/.test(raw)) return;
     const inactive = raw.startsWith('#~');
     const content = inactive ? raw.replace(/^#~ ?/, '') : raw;
     const m = MARKER.exec(content);

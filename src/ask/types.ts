@@ -15,6 +15,7 @@ export type LinkKind =
   | 'instrument'
   | 'indicator'
   | 'strain'
+  | 'keyword'
   | 'identifier'
   | 'time'
   | 'setting';

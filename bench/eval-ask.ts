@@ -1,0 +1,27 @@
+// `npm run eval:ask`: evaluates the offline translator on test/ask/questions.yaml over the demo federation
+// (examples/* ingested into a temporary data directory) and prints the scores per tag. `--json` prints the report
+// as JSON; `--data DIR` evaluates over an existing data directory instead. Exit 1 when a target is missed.
+import { rm } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../src/config.ts';
+import { expandCases, formatReport, loadQuestionSet, runEval } from '../src/ask/eval.ts';
+import { openAsk } from '../src/ask/setup.ts';
+import { demoDataDir } from '../test/ask/demo-data.ts';
+
+const QUESTIONS = new URL('../test/ask/questions.yaml', import.meta.url).pathname;
+const TARGETS = { accuracy: 0.85, refusals: 0.9, p50: 100 };
+
+const { values } = parseArgs({ options: { json: { type: 'boolean' }, data: { type: 'string' }, questions: { type: 'string' } } });
+const config = values.data !== undefined ? loadConfig({ data: values.data }) : await demoDataDir();
+try {
+  const asker = await openAsk(config);
+  const questions = loadQuestionSet(values.questions ?? QUESTIONS);
+  const { cases, skipped } = expandCases(questions, asker.deps.sources.map((s) => s.name));
+  const report = await runEval(asker, cases, skipped);
+  if (values.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else process.stdout.write(`${formatReport(report, TARGETS)}\n`);
+  const met = report.executionAccuracy >= TARGETS.accuracy && report.correctRefusals >= TARGETS.refusals && report.latencyP50 < TARGETS.p50;
+  process.exitCode = met ? 0 : 1;
+} finally {
+  if (values.data === undefined) await rm(config.dataDir, { recursive: true, force: true });
+}
