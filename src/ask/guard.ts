@@ -26,6 +26,15 @@ export function screenQuestion(question: string, lexicon: Lexicon): Screening {
   }
   const words = tokenize(question).map((t) => t.norm);
   const text = ` ${words.join(' ')} `;
+  const opinion = lexicon.opinion.find((p) => text.includes(` ${p} `));
+  if (opinion !== undefined) {
+    return {
+      reason: 'out-of-scope',
+      message:
+        `This asks for an opinion or advice ('${opinion}'), which the archives cannot give: they record what was done, not what is best. ` +
+        'Ask what data exists instead, e.g. "Which methods were used to image capillaries?"',
+    };
+  }
   const outOfScope = lexicon.outOfScope.find((p) => text.includes(` ${p} `));
   const asksForData = words.some((w) => lexicon.dataWords.has(w));
   if (outOfScope !== undefined && !asksForData) {

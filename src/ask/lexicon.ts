@@ -29,6 +29,7 @@ export type Lexicon = {
   targets: Map<string, string>;
   modify: Set<string>;
   outOfScope: string[];
+  opinion: string[];
   dataWords: Set<string>;
   ignore: Set<string>;
   glue: Set<string>;
@@ -50,6 +51,7 @@ type RawLexicon = {
   targets: Record<string, string[]>;
   modify: string[];
   outOfScope: string[];
+  opinion: string[];
   dataWords: string[];
   ignore: string[];
   glue: string[];
@@ -89,6 +91,7 @@ export function loadLexicon(
     targets: new Map(),
     modify: new Set(raw.modify.map((w) => w.toLowerCase())),
     outOfScope: raw.outOfScope.map((w) => normalizeKey(w)),
+    opinion: (raw.opinion ?? []).map((w) => normalizeKey(w)),
     dataWords: new Set(raw.dataWords.map((w) => normalizeKey(w))),
     ignore: new Set(raw.ignore.map((w) => normalizeKey(w))),
     glue: new Set(raw.glue.map((w) => normalizeKey(w))),

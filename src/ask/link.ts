@@ -341,13 +341,13 @@ function anchorAfter(text: string, from: number, terms: LinkedTerm[], relational
 // Settings
 
 const COMPARATORS: [RegExp, Comparison['op']][] = [
-  [/^(?:above|over|greater than|more than|higher than|larger than|bigger than|faster than|deeper than|longer than|exceeding|>)$/i, '>'],
+  [/^(?:above|over|greater than|more than|higher than|larger than|bigger than|faster than|deeper than|longer than|older than|exceeding|>)$/i, '>'],
   [/^(?:at least|no less than|>=|≥|or more)$/i, '>='],
-  [/^(?:below|under|less than|lower than|smaller than|slower than|shallower than|shorter than|<)$/i, '<'],
+  [/^(?:below|under|less than|lower than|smaller than|slower than|shallower than|shorter than|younger than|<)$/i, '<'],
   [/^(?:at most|no more than|up to|<=|≤)$/i, '<='],
   [/^(?:of|at|=|equal to|exactly)$/i, '='],
 ];
-const CMP = String.raw`(above|over|greater than|more than|higher than|larger than|bigger than|faster than|deeper than|longer than|exceeding|at least|no less than|below|under|less than|lower than|smaller than|slower than|shallower than|shorter than|at most|no more than|up to|of|at|equal to|exactly|>=|<=|≥|≤|>|<|=)`;
+const CMP = String.raw`(older than|younger than|above|over|greater than|more than|higher than|larger than|bigger than|faster than|deeper than|longer than|exceeding|at least|no less than|below|under|less than|lower than|smaller than|slower than|shallower than|shorter than|at most|no more than|up to|of|at|equal to|exactly|>=|<=|≥|≤|>|<|=)`;
 const VALUE = String.raw`(\d+(?:[.,]\d+)?)\s*(nm|nanomet(?:er|re)s?|µm|um|microns?|micromet(?:er|re)s?|mm|khz|hz|fps|frames? per second|mw|w|kb|mb|gb|tb|days?|weeks?|months?)?`;
 const SETTING_VALUE = new RegExp(String.raw`\b${CMP}\s+${VALUE}(?![\w])`, 'gi');
 const SETTING_RANGE = new RegExp(String.raw`\bbetween\s+(\d+(?:\.\d+)?)\s*([a-zµ ]*?)\s+and\s+${VALUE}(?![\w])`, 'gi');
@@ -385,7 +385,8 @@ function findSettings(text: string, lexicon: Lexicon): SettingCondition[] {
   for (let m = SETTING_VALUE.exec(lower); m !== null; m = SETTING_VALUE.exec(lower)) {
     if (ranges.some(([a, b]) => m!.index >= a && m!.index < b)) continue;
     const unitWord = m[3];
-    if (unitWord !== undefined && /^(days?|weeks?|months?)$/.test(unitWord)) continue; // time windows, not settings
+    const age = /^(older|younger) than$/i.test(m[1]!) || /\b(age|aged|old)\b[^.?!]*$/.test(lower.slice(Math.max(0, m.index - 30), m.index));
+    if (unitWord !== undefined && /^(days?|weeks?|months?)$/.test(unitWord) && !age) continue; // time windows, not settings
     const op = COMPARATORS.find(([re]) => re.test(m![1]!.trim()))?.[1] ?? '=';
     const before = lower.slice(Math.max(0, m.index - 60), m.index);
     // "at day 7", "of mice" and bare numbers without a unit or a setting word nearby are not settings.
@@ -420,14 +421,16 @@ function settingFor(lexicon: Lexicon, before: string, unitWord: string | undefin
 }
 
 function settingWordIn(lexicon: Lexicon, before: string, unit?: string): Lexicon['settings'][number] | null {
-  let best: { spec: Lexicon['settings'][number]; at: number; len: number } | null = null;
+  // The setting word that ends nearest the value wins; of two ending at the same place, the longer
+  // ("emission wavelength" over "wavelength").
+  let best: { spec: Lexicon['settings'][number]; end: number; len: number } | null = null;
   for (const spec of lexicon.settings) {
     if (unit !== undefined && spec.unit !== unit) continue;
     for (const w of spec.words) {
       const re = new RegExp(String.raw`\b${w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\b`, 'gi');
       for (const m of before.matchAll(re)) {
-        const at = m.index;
-        if (best === null || at > best.at || (at === best.at && w.length > best.len)) best = { spec, at, len: w.length };
+        const end = m.index + m[0].length;
+        if (best === null || end > best.end || (end === best.end && w.length > best.len)) best = { spec, end, len: w.length };
       }
     }
   }
@@ -471,7 +474,16 @@ function findUnresolved(
       last.phrase = text.slice(last.start, last.end);
       continue;
     }
-    out.push({ phrase: text.slice(t.start, t.end), start: t.start, end: t.end, reason: 'no term, archive or data value matches' });
+    out.push({ phrase: text.slice(t.start, t.end), start: t.start, end: t.end, reason: 'no term, archive or data value matches', critical: false });
+  }
+  // A phrase that looks like a name (capitalised inside the sentence, with a digit, or quoted) names something the
+  // user means; dropping it would answer another question.
+  for (const u of out) {
+    const before = text.slice(0, u.start).trimEnd();
+    const sentenceStart = before === '' || /[.!?:;]$/.test(before);
+    const quoted = /["'“‘]$/.test(before) || /^["'”’]/.test(text.slice(u.end));
+    u.critical = /\d/.test(u.phrase) || quoted || (/^[A-Z]/.test(u.phrase) && !sentenceStart) || /[A-Z]/.test(u.phrase.slice(1));
+    if (u.critical) u.reason = 'looks like a name, but no term, archive or data value matches it';
   }
   return out;
 }

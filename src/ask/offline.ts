@@ -80,7 +80,7 @@ export function offlineTranslator(deps: OfflineDeps): Translator {
         return {
           kind: 'refusal',
           reason: 'not-understood',
-          message: notUnderstood(linking),
+          message: notUnderstood(question, linking),
           translator: 'offline',
           confidence: 0,
           warnings: [],
@@ -148,12 +148,13 @@ function countFlags(frame: Frame, fill: Fill): void {
   if (frame.slots.has('archive') || frame.group.includes('archive')) fill.flags.add(subjectsOnly ? 'archiveOfSubject' : 'archiveOfSession');
 }
 
-function notUnderstood(linking: Linking): string {
-  const found = linking.terms.map((t) => `'${t.phrase}' (${t.label})`);
-  const missing = linking.unresolved.map((u) => `'${u.phrase}'`);
-  const parts = ['The question could not be turned into a query over the archives.'];
+function notUnderstood(question: string, linking: Linking): string {
+  const found = [...linking.terms.map((t) => `'${t.phrase}' (${t.label})`), ...linking.times.map((t) => `'${t.phrase}' (a time window)`)];
+  const missing = linking.unresolved.map((u) => `'${u.phrase}'${u.critical ? ' (looks like a name, but matches nothing in the archives or ontologies)' : ''}`);
+  const parts = ['The question could not be turned into a query over the archives without guessing.'];
   if (found.length > 0) parts.push(`Understood: ${found.join(', ')}.`);
   if (missing.length > 0) parts.push(`Not understood: ${missing.join(', ')}.`);
+  if (unhandledNegation(question, linking)) parts.push('The offline translator does not express negations ("not", "except", "without") other than unpublished data and gaps in coverage.');
   parts.push('Ask about sessions, subjects, files or studies, e.g. "Show two-photon sessions in CA1" or "How many sessions does each archive hold?"');
   return parts.join(' ');
 }
@@ -172,13 +173,16 @@ function wordsOf(question: string): Words {
 /** Builds the frame, or null when nothing in the question names data the archives hold. */
 export function buildFrame(question: string, linking: Linking, deps: OfflineDeps): Frame | null {
   const w = wordsOf(question);
+  // Names nobody recognised: answering without them would answer another question.
+  if (linking.unresolved.some((u) => u.critical)) return null;
   const ctx = { terms: deps.terms, lexicon: deps.lexicon };
   const frame: Frame = { intent: 'sessions', slots: new Map(), flags: new Set(), group: [], show: [], conditions: [], notes: [], dropped: [] };
   const byKind = (k: LinkedTerm['kind']) => linking.terms.filter((t) => t.kind === k);
   // Words inside time windows, settings and identifiers ("day 14", "frame rate") are not what is asked for;
   // "mice" stays a target although it is also a taxon.
-  const spans = [...linking.times, ...linking.settings, ...linking.terms.filter((t) => t.kind === 'identifier')].map((x) => [x.start, x.end] as const);
-  const targets = targetsIn(question, deps.lexicon).filter((t) => !spans.some(([a, b]) => t.start >= a && t.start < b));
+  const spans = [...linking.times, ...linking.settings, ...linking.terms.filter((t) => t.kind !== 'taxon')].map((x) => [x.start, x.end] as const);
+  const allTargets = targetsIn(question, deps.lexicon);
+  const targets = allTargets.filter((t) => !spans.some(([a, b]) => t.start >= a && t.start < b));
 
   // Interventions that name a time window's origin are anchors, not conditions on the subject.
   const anchors = new Set(linking.times.flatMap((t) => (t.relativeTo === undefined ? [] : [t.relativeTo])));
@@ -208,7 +212,7 @@ export function buildFrame(question: string, linking: Linking, deps: OfflineDeps
     frame.intent = 'files';
   } else if (head === 'study') {
     frame.intent = 'studies';
-  } else if (head === 'subject' && !targets.some((t) => t.target === 'session' || t.target === 'file' || (t.dataWord && t.target === undefined))) {
+  } else if (head === 'subject' && !allTargets.some((t) => t.target === 'session' || t.target === 'file' || (t.dataWord && t.target === undefined))) {
     frame.intent = 'subjects';
   } else if (head !== undefined && DIM_VAR[head] !== undefined && head !== 'subject' && head !== 'study') {
     // "Which organisms…", "what objectives…", "which archives…": the distinct values, counted.
@@ -336,7 +340,14 @@ export function buildFrame(question: string, linking: Linking, deps: OfflineDeps
     setTerms('license', [...deps.lexicon.commercialUse]);
   }
 
-  const formats = byKind('format');
+  // "give me a CSV of …", "as JSON": the format of the answer, not of the data files.
+  const formats = byKind('format').filter((t) => {
+    const before = question.slice(Math.max(0, t.start - 12), t.start).toLowerCase();
+    const after = question.slice(t.end, t.end + 12).toLowerCase();
+    const exportRequest = /\b(?:as|in|into|an?)\s+$/.test(before) && (/^\s*(?:file\s+)?(?:of|with|for|listing|$|[.?!])/.test(after) || /\b(?:as|into)\s+$/.test(before));
+    if (exportRequest) frame.notes.push(`'${t.phrase}' was read as the format of the answer (use the ${t.phrase.toLowerCase()} export), not as a condition on data files`);
+    return !exportRequest;
+  });
   if (formats.length > 0) {
     const iris = formats.flatMap((t) => t.iris);
     setTerms('format', iris);
@@ -399,6 +410,12 @@ export function buildFrame(question: string, linking: Linking, deps: OfflineDeps
     if (!frame.show.includes(s.property)) frame.show.push(s.property);
   }
 
+  // "How many male and female mice": several values of one kind in a count are its groups.
+  if (frame.intent === 'count') {
+    const dims: [LinkedTerm['kind'], string][] = [['sex', 'sex'], ['taxon', 'species'], ['method', 'modality'], ['anatomy', 'region'], ['laterality', 'side'], ['format', 'format'], ['archive', 'archive']];
+    for (const [kind, v] of dims) if (byKind(kind).length >= 2 && !frame.group.includes(v)) frame.group.push(v);
+  }
+
   // Shown columns that conditions imply.
   if (frame.slots.has('taxon')) frame.show.push('species');
   if (frame.slots.has('sex')) frame.show.push('sex');
@@ -413,9 +430,27 @@ export function buildFrame(question: string, linking: Linking, deps: OfflineDeps
   if (frame.intent === 'record' && !frame.slots.has('record')) frame.intent = 'sessions';
 
   // Nothing to go on: no term, no data word, no target.
+  // Negations the templates cannot express ("imaged before but not after", "except CA1") are not guessed at.
+  if (frame.intent !== 'gaps' && unhandledNegation(question, linking)) {
+    frame.notes.push('negation');
+    return null;
+  }
+
   const anything = frame.slots.size > 0 || frame.flags.size > 0 || frame.group.length > 0 || targets.some((t) => t.target !== undefined || t.dataWord);
   if (!anything) return null;
   return frame;
+}
+
+const NEGATION = /\b(not|except|excluding|exclude|other than|apart from|without|never|none|neither|nor|no)\b/gi;
+
+/** A negation word outside the phrases that carry their own ("not published", "never been published"). */
+export function unhandledNegation(question: string, linking: Linking): boolean {
+  NEGATION.lastIndex = 0;
+  for (const m of question.matchAll(NEGATION)) {
+    const inTerm = linking.terms.some((t) => m.index >= t.start && m.index < t.end);
+    if (!inTerm) return true;
+  }
+  return false;
 }
 
 function escape(s: string): string {

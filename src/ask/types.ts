@@ -51,7 +51,7 @@ export type Linking = {
   times: TimeWindow[];
   settings: SettingCondition[];
   /** Phrases that look like names (capitalised, quoted, or content words) and matched nothing. */
-  unresolved: { phrase: string; start: number; end: number; reason: string }[];
+  unresolved: { phrase: string; start: number; end: number; reason: string; critical: boolean }[];
 };
 
 /** Why a question got no query. */
