@@ -52,14 +52,14 @@ describe('result comparison', () => {
 });
 
 describe('result readers', () => {
-  it('reads SPARQL XML results with language tags, datatypes, entities and blank nodes', () => {
+  it('reads SPARQL XML results with language tags, datatypes, entities, blank nodes and <unbound/>', () => {
     const xml = `<?xml version="1.0"?>
 <sparql xmlns="http://www.w3.org/2005/sparql-results#">
   <head><variable name="s"/><variable name="o"/></head>
   <!-- a comment with <result> inside -->
   <results>
     <result><binding name="s"><bnode>r1</bnode></binding><binding name="o"><literal xml:lang="en">a &amp; b</literal></binding></result>
-    <result><binding name="s"><uri>http://example/s</uri></binding></result>
+    <result><binding name="s"><uri>http://example/s</uri></binding><binding name="o"><unbound/></binding></result>
     <result/>
   </results>
 </sparql>`;

@@ -62,7 +62,8 @@ export function fromSparqlXml(xml: string): Result {
     for (const b of (result[1] ?? '').matchAll(
       /<binding\s+name\s*=\s*["']([^"']*)["']\s*>([\s\S]*?)<\/binding>/g,
     )) {
-      row.set(b[1], xmlTerm(b[2]));
+      // <unbound/> is how some writers (roqet) spell a variable without a value; it means no binding.
+      if (!/^\s*<unbound\s*\/>\s*$/.test(b[2])) row.set(b[1], xmlTerm(b[2]));
     }
     rows.push(row);
   }

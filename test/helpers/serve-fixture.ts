@@ -1,7 +1,10 @@
-// A small archive for real-client tests: 12 session records over 4 subjects, 2 species and 2 instruments.
+// Archives for real-client tests: a small hand-made one (12 sessions) and the demo labs of examples/, ingested.
 import type { Quad } from '@rdfjs/types';
 import { DataFactory } from 'n3';
 import { openArchive, type StoredRecord } from '../../src/archive/archive.ts';
+import { loadConfig } from '../../src/config.ts';
+import { demoLabs } from '../../src/demo.ts';
+import { expandInputs, ingest, loadPipeline } from '../../src/main.ts';
 import { ns } from '../../src/namespaces.ts';
 
 const { namedNode, literal, quad } = DataFactory;
@@ -81,4 +84,19 @@ export async function buildFixtureArchive(dataDir: string): Promise<StoredRecord
     at: new Date('2024-04-01T00:00:00Z'),
   });
   return records;
+}
+
+/**
+ * Ingests demo labs of examples/ through the real pipeline (mapping, SHACL) into archives of the same names under
+ * `dataDir`, with record IRIs under `baseIri`, as `benchgraph ingest --archive NAME examples/NAME` would.
+ */
+export async function buildDemoArchives(dataDir: string, names: string[], baseIri: string): Promise<void> {
+  const config = loadConfig({ data: dataDir, base: baseIri }, {});
+  const pipeline = await loadPipeline(config);
+  const labs = (await demoLabs()).filter((lab) => names.includes(lab.name));
+  const missing = names.filter((n) => !labs.some((lab) => lab.name === n));
+  if (missing.length > 0) throw new Error(`examples/ has no demo lab ${missing.join(', ')}`);
+  for (const lab of labs) {
+    await ingest(config, pipeline, lab.name, await expandInputs([lab.dir]), { strict: false });
+  }
 }

@@ -1,10 +1,11 @@
 // Starts a real benchgraph server on a random port for client and protocol tests, and says when a tool is missing.
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StoredRecord } from '../../src/archive/archive.ts';
 import { type StartOptions, startServer } from '../../src/serve/server.ts';
+import { describe, it } from 'vitest';
 import { buildFixtureArchive, FIXTURE_ARCHIVE, FIXTURE_BASE } from './serve-fixture.ts';
 
 /** A live server over a temporary data directory; `close` stops it and removes the directory. */
@@ -79,12 +80,40 @@ export function onCi(): boolean {
   return ci !== undefined && ci !== '' && ci !== 'false' && ci !== '0';
 }
 
-/** Runs a command to completion and returns its stdout; throws with its stderr when it fails. */
-export function run(command: string, args: string[], timeoutMs = 60_000): string {
-  const result = spawnSync(command, args, { encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 << 20 });
-  if (result.error) throw new Error(`${command} ${args.join(' ')}: ${result.error.message}`);
-  if (result.status !== 0) {
-    throw new Error(`${command} ${args.join(' ')} exited with ${result.status}:\n${result.stderr}`);
+/**
+ * Runs a command to completion and resolves with its stdout; rejects with its stderr when it fails or outlives
+ * `timeoutMs`. Asynchronous on purpose: the server under test runs on this process's event loop, so a blocking
+ * spawnSync would keep it from answering the very client it waits for.
+ */
+export function run(command: string, args: string[], timeoutMs = 60_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      command,
+      args,
+      { encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 << 20 },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`${command} ${args.join(' ')} failed (${error.message}):\n${stderr}`));
+        else resolve(stdout);
+      },
+    );
+  });
+}
+
+/**
+ * `describe` for tests that need an external client tool: when `missing` says the tool is absent they are skipped
+ * with that message on a developer machine, and fail on CI, where `.ci/setup-debian.sh` must have installed it.
+ */
+export function describeWithTool(title: string, missing: string | undefined, body: () => void): void {
+  if (missing === undefined) {
+    describe(title, body);
+  } else if (onCi()) {
+    describe(title, () => {
+      it('has its client tool installed (CI runs .ci/setup-debian.sh)', () => {
+        throw new Error(`${missing}; on CI .ci/setup-debian.sh must install it before npm test`);
+      });
+    });
+  } else {
+    console.warn(`skipping "${title}": ${missing} (install with .ci/setup-debian.sh)`);
+    describe.skip(title, body);
   }
-  return result.stdout;
 }
