@@ -15,7 +15,13 @@ import { loadPipeline } from '../src/main.ts';
 import { defaultOntologyFiles } from '../src/serve/context.ts';
 import { startServer } from '../src/serve/server.ts';
 import { DEFAULT_GRAPH_IRI, fragmentQueries, parseFragmentRequest } from '../src/serve/tpf.ts';
-import { type ArchiveStore, loadArchiveStore, queryStoreSerialized, storeStats } from '../src/store/store.ts';
+import {
+  type ArchiveStore,
+  loadArchiveStore,
+  queryStore,
+  queryStoreSerialized,
+  storeStats,
+} from '../src/store/store.ts';
 
 const LABS = Number(process.env.BENCH_LABS ?? 10);
 const SEED = Number(process.env.BENCH_SEED ?? 1);
@@ -37,8 +43,10 @@ const builtMarker = join(dataDir, 'built.json');
 type Workload = {
   name: string;
   requests: { path: string; accept: string }[];
-  /** Runs request `i`'s work in-process (the same SPARQL the server runs), returning result rows for the table. */
+  /** Runs request `i`'s work in-process: the same SPARQL the server runs, serialized, without HTTP. */
   inProcess: (store: ArchiveStore, i: number) => void;
+  /** The SPARQL SELECT queries behind the requests, when they are plain queries (for the answer sizes). */
+  queries?: string[];
 };
 
 if (process.argv[2] === '--serve-child') await serveChild(process.argv[3]);
@@ -118,13 +126,11 @@ async function main(): Promise<void> {
 
 // ---- the archive -----------------------------------------------------------------------------------------------
 
-// Generated labs through the real ingest pipeline into one archive, built once and reused (.tmp is gitignored).
+// Generated labs through the real ingest pipeline into one archive, built once and reused (.tmp is gitignored);
+// BENCH_REBUILD=1 rebuilds it, e.g. after a change of the archive format.
 async function buildArchive(): Promise<void> {
-  if (existsSync(builtMarker)) {
-    const built = JSON.parse(await readFile(builtMarker, 'utf8')) as {
-      triples: number;
-      seconds: number;
-    };
+  if (existsSync(builtMarker) && process.env.BENCH_REBUILD !== '1') {
+    const built = JSON.parse(await readFile(builtMarker, 'utf8')) as { triples: number; seconds: number };
     console.log(`reusing ${dataDir} (${built.triples.toLocaleString('en')} triples)`);
     return;
   }
@@ -183,6 +189,7 @@ async function defineWorkloads(): Promise<Workload[]> {
   const sparqlPath = (query: string) => `/archives/${ARCHIVE}/sparql?query=${encodeURIComponent(query)}`;
   const sparqlWorkload = (name: string, queries: string[]): Workload => ({
     name,
+    queries,
     requests: queries.map((q) => ({ path: sparqlPath(q), accept: JSON_RESULTS })),
     inProcess: (store, i) => {
       queryStoreSerialized(store, queries[i % queries.length], JSON_RESULTS);
@@ -233,9 +240,22 @@ async function measureInProcess(
   workloads: Workload[],
 ): Promise<{ stats: { triples: number; graphs: number }; baseline: Map<string, number[]> }> {
   console.log('loading the archive in-process for the baseline ...');
-  const store = await loadArchiveStore(await openArchive(dataDir, ARCHIVE), { ontologyFiles: defaultOntologyFiles() });
+  const store = await loadArchiveStore(await openArchive(dataDir, ARCHIVE), {
+    ontologyFiles: defaultOntologyFiles(),
+  });
   const baseline = new Map<string, number[]>();
-  for (const w of workloads) baseline.set(w.name, inProcessLatencies(store, w));
+  for (const w of workloads) {
+    if (w.queries) {
+      const sizes = w.queries.map((q) => {
+        const r = queryStore(store, q);
+        return 'results' in r ? (r.results.results?.bindings.length ?? 0) : 0;
+      });
+      console.log(
+        `  ${w.name}: ${w.queries.length} queries, ${Math.min(...sizes)}-${Math.max(...sizes)} rows each`,
+      );
+    }
+    baseline.set(w.name, inProcessLatencies(store, w));
+  }
   return { stats: storeStats(store), baseline };
 }
 
