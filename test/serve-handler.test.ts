@@ -127,6 +127,13 @@ describe('SPARQL protocol', () => {
     expect(all.body).toBe('n\r\n3\r\n');
   });
 
+  it('resolves relative IRIs in a query against the service URL', async () => {
+    const r = await call(q('CONSTRUCT { <s> <p> 1 } WHERE {}'), { headers: { accept: 'application/n-triples' } });
+    expect(r.body).toBe(
+      '<http://test.example/archives/demo/s> <http://test.example/archives/demo/p> "1"^^<http://www.w3.org/2001/XMLSchema#integer> .\n',
+    );
+  });
+
   it('describes the service when asked without a query', async () => {
     const r = await call('/archives/demo/sparql', { headers: { accept: 'text/turtle' } });
     expect(r.status).toBe(200);
@@ -284,6 +291,25 @@ describe('test mode for the W3C protocol tests', () => {
       });
       expect(form.status).toBe(204);
       expect((await send(q(ask))).body).toBe('{"head":{},"boolean":false}');
+      // The protocol's using-graph-uri sets the dataset of the update's WHERE clause.
+      const using = await send(`/archives/demo/sparql?using-graph-uri=${encodeURIComponent(`${ID}subject/M2`)}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/sparql-update' },
+        body: `INSERT { GRAPH <http://e/out> { ?s <http://e/seen> true } } WHERE { ?s a <${prefixes.bg}Subject> }`,
+      });
+      expect(using.status).toBe(204);
+      expect((await send(q('SELECT ?s WHERE { GRAPH <http://e/out> { ?s ?p ?o } }', '&format=tsv'))).body).toBe(
+        `?s\n<${ID}subject/M2>\n`,
+      );
+      // Relative IRIs resolve against the service URL.
+      await send('/archives/demo/sparql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/sparql-update' },
+        body: 'INSERT DATA { GRAPH <http://e/rel> { <s> <p> <o> } }',
+      });
+      expect((await send(q('SELECT ?s WHERE { GRAPH <http://e/rel> { ?s ?p ?o } }', '&format=tsv'))).body).toBe(
+        '?s\n<http://x/archives/demo/s>\n',
+      );
       expect(await send(`/archives/demo/sparql?update=${encodeURIComponent('CLEAR ALL')}`)).toEqual({
         status: 400,
         body: 'SPARQL Update must be sent by POST, not GET\n',

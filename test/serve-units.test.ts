@@ -9,6 +9,7 @@ import { FORMATS, negotiate, parseAccept } from '../src/serve/conneg.ts';
 import { HttpError } from '../src/serve/errors.ts';
 import { writeRdf } from '../src/serve/rdf-out.ts';
 import { boundQuery, countRows } from '../src/serve/row-limit.ts';
+import { withUsing } from '../src/serve/sparql.ts';
 import { fragmentQueries, parseFragmentRequest } from '../src/serve/tpf.ts';
 
 const RESULTS = [FORMATS.sparqlJson, FORMATS.sparqlXml, FORMATS.csv, FORMATS.tsv];
@@ -115,6 +116,25 @@ describe('result row limit', () => {
     expect(countRows('?o\n"a\\nb"\n<http://e/x>\n', 'text/tab-separated-values')).toBe(2);
     expect(countRows('<sparql><results><result>&lt;result></result></results></sparql>', 'application/sparql-results+xml')).toBe(1);
     expect(countRows('<a> <b> "c\\n" .\n<a> <b> <d> .\n', 'application/n-triples')).toBe(2);
+  });
+});
+
+describe('protocol dataset of an update', () => {
+  it('adds USING and USING NAMED before the WHERE of every DELETE/INSERT operation, not DELETE WHERE', () => {
+    const update =
+      'PREFIX x: <http://e/> CLEAR ALL ; INSERT { GRAPH x:out { ?s a x:Doc } } WHERE { ?s a x:In } ; ' +
+      'DELETE WHERE { ?s x:gone ?o } ; DELETE { ?s x:p "WHERE" } INSERT { ?s x:q 1 } WHERE { ?s x:p ?o }';
+    expect(withUsing(update, ['http://e/g1'], ['http://e/g2'])).toBe(
+      'PREFIX x: <http://e/> CLEAR ALL ; INSERT { GRAPH x:out { ?s a x:Doc } } USING <http://e/g1> USING NAMED <http://e/g2> WHERE { ?s a x:In } ; ' +
+        'DELETE WHERE { ?s x:gone ?o } ; DELETE { ?s x:p "WHERE" } INSERT { ?s x:q 1 } USING <http://e/g1> USING NAMED <http://e/g2> WHERE { ?s x:p ?o }',
+    );
+  });
+
+  it('answers 400 when the update names its own dataset too', () => {
+    expect(statusOf(() => withUsing('WITH <http://e/g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }', [], ['http://e/n']))).toEqual({
+      status: 400,
+      message: 'the update has its own WITH clause, so using-graph-uri / using-named-graph-uri cannot also be given',
+    });
   });
 });
 

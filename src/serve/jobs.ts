@@ -12,6 +12,8 @@ export type QueryJob = {
   form: QueryForm | undefined;
   mediaType: string;
   dataset?: ProtocolDataset;
+  /** Base IRI for relative IRIs in the query (the protocol: the service URL). */
+  baseIri?: string;
   maxRows: number;
 };
 
@@ -19,7 +21,7 @@ export type QueryJob = {
 export type SelectJob = { kind: 'select'; archive: string; queries: string[] };
 
 /** A SPARQL Update, applied in memory (test mode only). */
-export type UpdateJob = { kind: 'update'; archive: string; update: string };
+export type UpdateJob = { kind: 'update'; archive: string; update: string; baseIri?: string };
 
 export type Job = QueryJob | SelectJob | UpdateJob;
 
@@ -62,33 +64,34 @@ function run(store: ArchiveStore, job: Job): JobValue {
         }),
       };
     case 'update':
-      updateStore(store, job.update);
+      updateStore(store, job.update, job.baseIri);
       return { updated: true };
   }
 }
 
 function answer(store: ArchiveStore, job: QueryJob): string {
-  const { maxRows, dataset } = job;
+  const { maxRows } = job;
+  const opts = { dataset: job.dataset, baseIri: job.baseIri };
   if (job.form === 'SELECT') {
     const bounded = boundQuery(job.query, maxRows);
     let text: string;
     try {
-      text = queryProtocol(store, bounded.query, job.mediaType, dataset);
+      text = queryProtocol(store, bounded.query, job.mediaType, opts);
     } catch (error) {
       // A syntax error is reported on the query as the client wrote it, not on the bounded rewrite.
       if (!(error instanceof QueryError) || !bounded.counted) throw error;
-      text = queryProtocol(store, job.query, job.mediaType, dataset);
+      text = queryProtocol(store, job.query, job.mediaType, opts);
     }
     if (bounded.counted && countRows(text, job.mediaType) > maxRows) throw tooLarge(maxRows, 'rows');
     return text;
   }
   if (job.form === 'CONSTRUCT' || job.form === 'DESCRIBE') {
     // N-Triples has one triple per line, so the result is counted before it is converted to the asked format.
-    const nt = queryProtocol(store, job.query, NTRIPLES, dataset);
+    const nt = queryProtocol(store, job.query, NTRIPLES, opts);
     if (countRows(nt, NTRIPLES) > maxRows) throw tooLarge(maxRows, 'triples');
     return job.mediaType === NTRIPLES ? nt : convertRdf(nt, NTRIPLES, job.mediaType);
   }
-  return queryProtocol(store, job.query, job.mediaType, dataset);
+  return queryProtocol(store, job.query, job.mediaType, opts);
 }
 
 function tooLarge(maxRows: number, what: string): ResultTooLargeError {

@@ -1,25 +1,6 @@
 // The result row limit: bounds a SELECT query's outermost LIMIT and counts the rows of a serialized result.
+import { tokens } from './sparql-tokens.ts';
 
-// One token per match; strings, IRIs and comments come first so that keywords and braces inside them are skipped.
-const TOKEN = new RegExp(
-  [
-    String.raw`\s+`,
-    String.raw`#[^\n\r]*`,
-    String.raw`"""[\s\S]*?"""`,
-    String.raw`'''[\s\S]*?'''`,
-    String.raw`"(?:[^"\\\n\r]|\\.)*"`,
-    String.raw`'(?:[^'\\\n\r]|\\.)*'`,
-    String.raw`<[^<>"{}|^\x60\\\s]*>`,
-    String.raw`[?$][^\s(){}\[\],;.]*`,
-    String.raw`[A-Za-z_\u00C0-\uFFFF][\w\-\u00B7-\uFFFF]*(?::[^\s(){}\[\],;]*)?`,
-    String.raw`:[^\s(){}\[\],;]*`,
-    String.raw`\d+`,
-    String.raw`[\s\S]`,
-  ]
-    .map((p) => `(?:${p})`)
-    .join('|'),
-  'gy',
-);
 const PROLOGUE = new Set(['BASE', 'PREFIX', 'VERSION']);
 
 /** A query rewritten so that it cannot return more than `maxRows + 1` rows; `counted` says the rows must be counted. */
@@ -33,18 +14,11 @@ export type BoundedQuery = { query: string; counted: boolean };
  */
 export function boundQuery(sparql: string, maxRows: number): BoundedQuery {
   const bound = maxRows + 1;
-  let depth = 0;
   let form: string | undefined;
   let values: number | undefined;
   let limitWord = false;
-  TOKEN.lastIndex = 0;
-  for (let m = TOKEN.exec(sparql); m !== null && m[0] !== ''; m = TOKEN.exec(sparql)) {
-    const token = m[0];
-    if (/^\s/.test(token) || token.startsWith('#')) continue;
-    if (token === '{') depth++;
-    else if (token === '}') depth--;
-    else if (/^[A-Za-z]+$/.test(token)) {
-      const word = token.toUpperCase();
+  for (const { text, index, depth, word } of tokens(sparql)) {
+    if (word !== undefined) {
       if (form === undefined) {
         if (PROLOGUE.has(word)) continue;
         form = word;
@@ -52,11 +26,10 @@ export function boundQuery(sparql: string, maxRows: number): BoundedQuery {
       } else if (depth === 0 && word === 'LIMIT') {
         limitWord = true;
         continue;
-      } else if (depth === 0 && word === 'VALUES') values = m.index;
-    } else if (limitWord && /^\d+$/.test(token)) {
-      if (Number(token) <= maxRows) return { query: sparql, counted: false };
-      const end = m.index + token.length;
-      return { query: `${sparql.slice(0, m.index)}${bound}${sparql.slice(end)}`, counted: true };
+      } else if (depth === 0 && word === 'VALUES') values = index;
+    } else if (limitWord && /^\d+$/.test(text)) {
+      if (Number(text) <= maxRows) return { query: sparql, counted: false };
+      return { query: `${sparql.slice(0, index)}${bound}${sparql.slice(index + text.length)}`, counted: true };
     }
     limitWord = false;
   }

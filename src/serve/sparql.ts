@@ -8,6 +8,7 @@ import type { ServeContext, ServedArchive } from './context.ts';
 import { describeRoute } from './describe.ts';
 import { badRequest, forbidden, unsupportedMediaType } from './errors.ts';
 import { JobFailedError } from './pool.ts';
+import { tokens } from './sparql-tokens.ts';
 
 const RESULT_OFFERS = [FORMATS.sparqlJson, FORMATS.sparqlXml, FORMATS.csv, FORMATS.tsv];
 const GRAPH_OFFERS = [
@@ -38,7 +39,7 @@ export async function sparqlRoute(
   if (op.update !== undefined) {
     // The protocol only carries updates by POST; a GET must never change anything, test mode or not.
     if (request.method !== 'POST') throw badRequest('SPARQL Update must be sent by POST, not GET');
-    return update(ctx, archive, op.update, op.params);
+    return update(ctx, archive, op.update, op.params, url);
   }
   if (op.query === undefined) {
     // The Service Description spec: the endpoint URL without a query describes the service.
@@ -64,7 +65,7 @@ export async function sparqlRoute(
     form === undefined
       ? FORMATS.sparqlJson
       : negotiate(offers, request.headers.get('accept'), op.params.get('format') ?? op.params.get('output'));
-  const dataset = datasetOf(op.params);
+  const dataset = graphsOf(op.params, 'default-graph-uri', 'named-graph-uri');
   let body: string;
   try {
     const value = await ctx.pool.run(
@@ -75,6 +76,7 @@ export async function sparqlRoute(
         form,
         mediaType: format.mediaType,
         ...(dataset ? { dataset } : {}),
+        baseIri: serviceUrl(url),
         maxRows: ctx.maxResultRows,
       },
       { signal: request.signal },
@@ -133,13 +135,18 @@ function single(params: URLSearchParams, name: string): string | undefined {
   return values[0];
 }
 
-function datasetOf(params: URLSearchParams): ProtocolDataset | undefined {
-  const defaultGraphs = params.getAll('default-graph-uri');
-  const namedGraphs = params.getAll('named-graph-uri');
+// The graphs named by a pair of protocol parameters (default-graph-uri / named-graph-uri, or the using- ones).
+function graphsOf(
+  params: URLSearchParams,
+  defaultName: string,
+  namedName: string,
+): ProtocolDataset | undefined {
+  const defaultGraphs = params.getAll(defaultName);
+  const namedGraphs = params.getAll(namedName);
   if (defaultGraphs.length === 0 && namedGraphs.length === 0) return undefined;
   for (const [name, iris] of [
-    ['default-graph-uri', defaultGraphs],
-    ['named-graph-uri', namedGraphs],
+    [defaultName, defaultGraphs],
+    [namedName, namedGraphs],
   ] as const) {
     for (const iri of iris) {
       if (!/^[a-z][a-z0-9+.-]*:[^\s<>"{}|^`\\]*$/i.test(iri)) {
@@ -155,6 +162,7 @@ async function update(
   archive: ServedArchive,
   text: string,
   params: URLSearchParams,
+  url: URL,
 ): Promise<Response> {
   if (!ctx.allowUpdates) {
     throw forbidden(
@@ -162,13 +170,10 @@ async function update(
         'archives change through ingest (benchgraph ingest)',
     );
   }
-  if (params.has('using-graph-uri') || params.has('using-named-graph-uri')) {
-    throw badRequest(
-      'using-graph-uri and using-named-graph-uri are not supported by this test-mode endpoint',
-    );
-  }
+  const using = graphsOf(params, 'using-graph-uri', 'using-named-graph-uri');
+  const update = using ? withUsing(text, using.defaultGraphs, using.namedGraphs) : text;
   try {
-    await ctx.pool.run({ kind: 'update', archive: archive.name, update: text });
+    await ctx.pool.run({ kind: 'update', archive: archive.name, update, baseIri: serviceUrl(url) });
   } catch (error) {
     throw explainSyntaxError(error, text);
   }
@@ -176,6 +181,40 @@ async function update(
   ctx.statsCache.delete(archive.name);
   ctx.countCache.clear();
   return new Response(null, { status: 204 });
+}
+
+// Relative IRIs in a request resolve against the service URL, as the protocol says.
+function serviceUrl(url: URL): string {
+  return `${url.origin}${url.pathname}`;
+}
+
+/**
+ * The protocol's using-graph-uri / using-named-graph-uri as USING / USING NAMED clauses of every DELETE/INSERT
+ * operation with a WHERE clause (they set the dataset of that WHERE). An update that names its own dataset (USING,
+ * WITH) may not be given one by the request too.
+ *
+ * @throws HttpError 400 on such a conflict.
+ */
+export function withUsing(update: string, defaultGraphs: string[], namedGraphs: string[]): string {
+  const clause = [
+    ...defaultGraphs.map((g) => `USING <${g}>`),
+    ...namedGraphs.map((g) => `USING NAMED <${g}>`),
+  ].join(' ');
+  const at: number[] = [];
+  const list = tokens(update);
+  list.forEach((t, i) => {
+    if (t.depth !== 0 || t.word === undefined) return;
+    if (t.word === 'USING' || t.word === 'WITH') {
+      throw badRequest(
+        `the update has its own ${t.word} clause, so using-graph-uri / using-named-graph-uri cannot also be given`,
+      );
+    }
+    // DELETE WHERE has no dataset clause; every other WHERE at the top level ends a DELETE/INSERT operation.
+    if (t.word === 'WHERE' && list[i - 1]?.word !== 'DELETE') at.push(t.index);
+  });
+  let out = update;
+  for (const index of at.reverse()) out = `${out.slice(0, index)}${clause} ${out.slice(index)}`;
+  return out;
 }
 
 /**

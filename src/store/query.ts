@@ -11,7 +11,7 @@ type OxQueryOptions = NonNullable<Parameters<ArchiveStore['query']>[1]>;
  * Runs a query and returns the engine's serialization in `mediaType` (a SPARQL results type for SELECT/ASK, an
  * RDF type for CONSTRUCT/DESCRIBE). With a `dataset`, exactly those graphs make up the default graph and the named
  * graphs, overriding FROM/FROM NAMED as the protocol requires; without one, the default graph is the union of all
- * graphs unless the query has its own FROM clauses.
+ * graphs unless the query has its own FROM clauses. Relative IRIs in the query resolve against `baseIri`.
  *
  * @throws QueryError when the engine rejects the query (its message carries line and column).
  */
@@ -19,9 +19,11 @@ export function queryProtocol(
   store: ArchiveStore,
   sparql: string,
   mediaType: string,
-  dataset?: ProtocolDataset,
+  opts: { dataset?: ProtocolDataset; baseIri?: string } = {},
 ): string {
+  const { dataset, baseIri } = opts;
   const options: OxQueryOptions = { results_format: mediaType };
+  if (baseIri !== undefined) options.base_iri = baseIri;
   if (dataset) {
     options.default_graph = dataset.defaultGraphs.map((g) => namedNode(g));
     options.named_graphs = dataset.namedGraphs.map((g) => namedNode(g));
@@ -53,9 +55,9 @@ export function convertRdf(text: string, fromMediaType: string, toMediaType: str
  *
  * @throws QueryError when the engine rejects the update.
  */
-export function updateStore(store: ArchiveStore, sparql: string): void {
+export function updateStore(store: ArchiveStore, sparql: string, baseIri?: string): void {
   try {
-    store.update(sparql);
+    store.update(sparql, baseIri === undefined ? {} : { base_iri: baseIri });
   } catch (error) {
     throw new QueryError((error as Error).message, { cause: error });
   }
