@@ -1,5 +1,5 @@
 // The result row limit: bounds a SELECT query's outermost LIMIT and counts the rows of a serialized result.
-import { tokens } from './sparql-tokens.ts';
+import { tokens } from '../store/sparql-tokens.ts';
 
 const PROLOGUE = new Set(['BASE', 'PREFIX', 'VERSION']);
 

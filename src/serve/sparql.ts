@@ -8,7 +8,7 @@ import type { ServeContext, ServedArchive } from './context.ts';
 import { describeRoute } from './describe.ts';
 import { badRequest, forbidden, unsupportedMediaType } from './errors.ts';
 import { JobFailedError } from './pool.ts';
-import { tokens } from './sparql-tokens.ts';
+import { tokens } from '../store/sparql-tokens.ts';
 
 const RESULT_OFFERS = [FORMATS.sparqlJson, FORMATS.sparqlXml, FORMATS.csv, FORMATS.tsv];
 const GRAPH_OFFERS = [
