@@ -85,9 +85,24 @@ function collect(patterns: Pattern[], out: string[], label: (iri: string) => str
   }
 }
 
+const SUBCLASS = `${prefixes.rdfs}subClassOf`;
+const PART_OF = `${prefixes.obo}BFO_0000050`;
+
+/** `(rdfs:subClassOf|obo:BFO_0000050)*` -> 'parts', `rdfs:subClassOf*` -> 'kinds', else null. */
+function closureOf(p: Triple['predicate']): 'kinds' | 'parts' | null {
+  if (!('type' in p) || p.pathType !== '*' || p.items.length !== 1) return null;
+  const inner = p.items[0]!;
+  if ('termType' in inner) return inner.value === SUBCLASS ? 'kinds' : null;
+  const iris = (inner as PropertyPath).items.map((i) => ('termType' in i ? i.value : ''));
+  if ((inner as PropertyPath).pathType === '|' && iris.includes(SUBCLASS) && iris.includes(PART_OF)) return 'parts';
+  return null;
+}
+
 function describeTriple(t: Triple, label: (iri: string) => string): string | null {
   const s = term(t.subject, label);
   const o = term(t.object, label);
+  const closure = closureOf(t.predicate);
+  if (closure !== null) return `${s} is ${o} or ${closure === 'kinds' ? 'a narrower kind of it' : 'one of its kinds or parts'}`;
   if (!('type' in t.predicate) && t.predicate.termType === 'NamedNode' && t.predicate.value === RDF_TYPE) return `${s} is a ${o}`;
   const pred = 'type' in t.predicate ? path(t.predicate as PropertyPath, label) : t.predicate.termType === 'Variable' ? `?${t.predicate.value}` : label(t.predicate.value);
   if (t.object.termType === 'Variable' && t.subject.termType === 'Variable' && !('type' in t.predicate)) return null; // plain joins say little

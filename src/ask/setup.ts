@@ -7,7 +7,12 @@ import { loadUnionExecutor } from './executor.ts';
 import { loadLexicon } from './lexicon.ts';
 import { offlineTranslator } from './offline.ts';
 import { loadTemplates } from './templates.ts';
+import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import type { Catalogue } from './catalogue.ts';
+import { loadExamples } from './examples.ts';
+import { hybridTranslator } from './hybrid.ts';
+import { labelOf } from './link.ts';
+import { chatModelFromConfig, llmTranslator, loadLlmConfig } from './llm.ts';
 import type { Executor, SourceInfo, Translator } from './types.ts';
 
 /** Default number of rows an answer returns. */
@@ -18,8 +23,15 @@ export type OpenAskOptions = {
   archives?: string[];
   /** An executor to use instead of loading the archives (the federated executor plugs in here). */
   executor?: { execute: Executor; sources: SourceInfo[] };
-  /** Builds the translator from the offline one (e.g. hybrid with an LLM); default: the offline translator. */
-  translator?: (offline: Translator, parts: AskParts) => Translator;
+  /**
+   * Which translator answers: `offline` (no model), `llm` (the model only), `hybrid` (default: offline when
+   * confident, else the model; with no model configured it is the offline translator).
+   */
+  mode?: 'offline' | 'llm' | 'hybrid';
+  /** A LangChain chat model; default: the one configured by BENCHGRAPH_LLM_* variables, if any. */
+  model?: BaseChatModel | null;
+  /** Environment to read the LLM configuration from (default: process.env). */
+  env?: Record<string, string | undefined>;
   limit?: number;
 };
 
@@ -48,16 +60,28 @@ export async function openAsk(config: Config, opts: OpenAskOptions = {}): Promis
       return catalogue;
     },
   });
+  const model = opts.model !== undefined ? opts.model : chatModelFromConfig(loadLlmConfig(opts.env ?? process.env));
+  const mode = opts.mode ?? 'hybrid';
+  if (mode === 'llm' && model === null) throw new Error('mode llm needs a chat model: set BENCHGRAPH_LLM_BASE_URL and BENCHGRAPH_LLM_MODEL');
+  let schemaOf: () => ReturnType<Asker['schema']> = () => {
+    throw new Error('the schema is read before the first translation');
+  };
+  const llm =
+    model === null || mode === 'offline'
+      ? null
+      : llmTranslator({ model, examples: loadExamples(config.queriesDir), schema: () => schemaOf(), label: (iri) => labelOf(parts, iri), limit });
+  const translator: Translator = mode === 'llm' ? llm! : mode === 'offline' ? offline : hybridTranslator(offline, llm);
   const asker = createAsk({
     ...parts,
     execute: executor.execute,
     sources: executor.sources,
-    translator: opts.translator?.(offline, parts) ?? offline,
+    translator,
     shapesDir: config.shapesDir,
     ontologiesDir: config.ontologiesDir,
     limit,
     timeoutMs: config.queryTimeoutMs,
   });
+  schemaOf = asker.schema;
   catalogue = await asker.catalogue();
   const refresh = asker.refresh;
   asker.refresh = () => {
