@@ -305,7 +305,10 @@ async function mapDocument(
   seen.set(recordId, `${basename(source.file)}${source.place ? ` (${source.place})` : ''}`);
 
   const checksum = `sha256:${sha256([Buffer.from(`${format.name}\n${mappingHash}\n${opts.baseIri}\n${opts.archive}\n`), ...source.bytes])}`;
-  if (await isUnchanged(archive, recordId, checksum, displayPath(format.file), format.version)) return { kind: 'unchanged' };
+  if (await isUnchanged(archive, recordId, checksum, displayPath(format.file), format.version)) {
+    timings.map += (performance.now() - t) / 1000;
+    return { kind: 'unchanged' };
+  }
 
   const rowParams = Object.entries(row)
     .filter(([name]) => name !== 'kind' && name !== 'accession')
