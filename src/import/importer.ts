@@ -214,7 +214,7 @@ export async function importSources(ctx: ImportContext, opts: ImportOptions): Pr
             ...(m.line === undefined ? {} : { sourceLine: m.line }),
           })),
           {
-            mapping: displayPath(format.file),
+            mapping: mappingName(format),
             mappingVersion: format.version,
             agent: opts.agent,
             report: reportQuads,
@@ -229,7 +229,7 @@ export async function importSources(ctx: ImportContext, opts: ImportOptions): Pr
   const summary: ImportSummary = {
     archive: opts.archive,
     format: format.name,
-    mapping: displayPath(format.file),
+    mapping: mappingName(format),
     mappingVersion: format.version,
     files: files.length,
     imported: batch.stored - batch.replaced,
@@ -305,7 +305,7 @@ async function mapDocument(
   seen.set(recordId, `${basename(source.file)}${source.place ? ` (${source.place})` : ''}`);
 
   const checksum = `sha256:${sha256([Buffer.from(`${format.name}\n${mappingHash}\n${opts.baseIri}\n${opts.archive}\n`), ...source.bytes])}`;
-  if (await isUnchanged(archive, recordId, checksum, displayPath(format.file), format.version)) {
+  if (await isUnchanged(archive, recordId, checksum, mappingName(format), format.version)) {
     timings.map += (performance.now() - t) / 1000;
     return { kind: 'unchanged' };
   }
@@ -445,6 +445,11 @@ function summaryLines(s: ImportSummary): string[] {
     lines.push(`warnings: ${kinds.map(([k, n]) => `${k} ${n}`).join(', ')}`);
   }
   return lines;
+}
+
+/** The mapping as the archive's provenance names it: its descriptor, relative to the project (mappings/gide.yaml). */
+function mappingName(format: ImportFormat): string {
+  return relative(projectRoot, format.file);
 }
 
 /** A path as people read it: relative to the working directory. */
