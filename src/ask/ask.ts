@@ -38,7 +38,14 @@ export type AskDeps = {
   timeoutMs: number;
 };
 
-export type AskOptions = TranslateOptions & { limit?: number };
+/** A stage the pipeline reached, for streaming progress to a client. */
+export type AskProgress =
+  | { stage: 'linked'; resolved: Answer['resolved']; unresolved: Answer['unresolved'] }
+  | { stage: 'translated'; translator: string; confidence: number; sparql: string | null }
+  | { stage: 'checked'; ok: boolean }
+  | { stage: 'executed'; rows: number };
+
+export type AskOptions = TranslateOptions & { limit?: number; progress?: (event: AskProgress) => void };
 
 /** A translator that can take one more round after an execution error or an empty answer (the LLM translator). */
 export type Reviser = {
@@ -114,11 +121,13 @@ export function createAsk(deps: AskDeps): Asker {
     answer.unresolved = linking.unresolved.map((u) => ({ phrase: u.phrase, reason: u.reason }));
     for (const x of linking.terms) if (x.note !== undefined) answer.warnings.push(x.note);
     answer.timings.linkMs = round(performance.now() - t);
+    opts.progress?.({ stage: 'linked', resolved: answer.resolved, unresolved: answer.unresolved });
 
     t = performance.now();
     let translation = await deps.translator.translate(question, linking, opts);
     answer.timings.translateMs = round(performance.now() - t);
     applyTranslation(answer, translation);
+    opts.progress?.({ stage: 'translated', translator: translation.translator, confidence: translation.confidence, sparql: translation.kind === 'query' ? translation.sparql : null });
     if (translation.kind === 'refusal') {
       answer.refusal = translation.reason;
       answer.message = translation.message;
@@ -130,6 +139,7 @@ export function createAsk(deps: AskDeps): Asker {
     const schemaSummary = await getSchema();
     let checked = checkQuery(translation.sparql, schemaSummary, { limit });
     answer.timings.checkMs = round(performance.now() - t);
+    opts.progress?.({ stage: 'checked', ok: checked.ok });
     if (!checked.ok) {
       answer.status = 'refused';
       answer.refusal = 'unsafe-query';
@@ -171,6 +181,7 @@ export function createAsk(deps: AskDeps): Asker {
       }
     }
     answer.timings.executeMs = round(performance.now() - t);
+    opts.progress?.({ stage: 'executed', rows: result?.rows.length ?? 0 });
     answer.sparql = checked.sparql;
     answer.warnings.push(...checked.warnings);
     if (answer.explanation === '') answer.explanation = explainQuery(checked.sparql, label);

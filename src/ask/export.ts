@@ -2,6 +2,7 @@
 // RO-Crate 1.2 (the query as a CreateAction, the archives and studies queried with licences and citations, the
 // results, and links to the data files).
 import { readFileSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BENCHGRAPH, prefixes } from '../namespaces.ts';
@@ -304,16 +305,76 @@ function slug(s: string): string {
     .replace(/^-|-$/g, '');
 }
 
+/** The RO-Crate's files (metadata and payload) as name -> content. */
+export function roCrateFiles(answer: Answer, opts: CrateOptions = {}): Map<string, string> {
+  const generatedAt = opts.generatedAt ?? new Date();
+  const crate = answerToRoCrate(answer, { ...opts, generatedAt });
+  return new Map([
+    ['ro-crate-metadata.json', `${JSON.stringify(crate, null, 2)}\n`],
+    ['query.rq', answer.sparql ?? '# no query was run\n'],
+    ['results.csv', answerToCsv(answer)],
+    ['results.jsonld', `${JSON.stringify(answerToJsonLd(answer, { generatedAt }), null, 2)}\n`],
+    ['ask-context.jsonld', readFileSync(CONTEXT_FILE, 'utf8')],
+  ]);
+}
+
+/**
+ * A ZIP archive (stored, not compressed) of the given files: how an RO-Crate travels in one HTTP response.
+ * Entries are written in order, with CRC-32 and sizes in the local headers and a central directory at the end.
+ */
+export function zip(files: Map<string, string | Buffer>, date = new Date()): Buffer {
+  const parts: Buffer[] = [];
+  const central: Buffer[] = [];
+  let offset = 0;
+  const dosTime = ((date.getUTCHours() << 11) | (date.getUTCMinutes() << 5) | Math.floor(date.getUTCSeconds() / 2)) & 0xffff;
+  const dosDate = (((date.getUTCFullYear() - 1980) << 9) | ((date.getUTCMonth() + 1) << 5) | date.getUTCDate()) & 0xffff;
+  for (const [name, content] of files) {
+    const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+    const nameBytes = Buffer.from(name, 'utf8');
+    const crc = crc32(data) >>> 0;
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt16LE(0x0800, 6); // UTF-8 names
+    local.writeUInt16LE(0, 8); // stored
+    local.writeUInt16LE(dosTime, 10);
+    local.writeUInt16LE(dosDate, 12);
+    local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(data.length, 18);
+    local.writeUInt32LE(data.length, 22);
+    local.writeUInt16LE(nameBytes.length, 26);
+    local.writeUInt16LE(0, 28);
+    const entry = Buffer.alloc(46);
+    entry.writeUInt32LE(0x02014b50, 0);
+    entry.writeUInt16LE(20, 4);
+    entry.writeUInt16LE(20, 6);
+    entry.writeUInt16LE(0x0800, 8);
+    entry.writeUInt16LE(0, 10);
+    entry.writeUInt16LE(dosTime, 12);
+    entry.writeUInt16LE(dosDate, 14);
+    entry.writeUInt32LE(crc, 16);
+    entry.writeUInt32LE(data.length, 20);
+    entry.writeUInt32LE(data.length, 24);
+    entry.writeUInt16LE(nameBytes.length, 28);
+    entry.writeUInt32LE(offset, 42);
+    central.push(entry, nameBytes);
+    parts.push(local, nameBytes, data);
+    offset += local.length + nameBytes.length + data.length;
+  }
+  const directory = Buffer.concat(central);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(files.size, 8);
+  end.writeUInt16LE(files.size, 10);
+  end.writeUInt32LE(directory.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...parts, directory, end]);
+}
+
 /** Writes the RO-Crate directory: ro-crate-metadata.json and its payload. */
 export async function writeRoCrate(answer: Answer, dir: string, opts: CrateOptions = {}): Promise<string[]> {
   await mkdir(dir, { recursive: true });
-  const generatedAt = opts.generatedAt ?? new Date();
-  const crate = answerToRoCrate(answer, { ...opts, generatedAt });
-  const written = ['ro-crate-metadata.json', 'query.rq', 'results.csv', 'results.jsonld', 'ask-context.jsonld'];
-  await writeFile(join(dir, 'ro-crate-metadata.json'), `${JSON.stringify(crate, null, 2)}\n`);
-  await writeFile(join(dir, 'query.rq'), answer.sparql ?? '# no query was run\n');
-  await writeFile(join(dir, 'results.csv'), answerToCsv(answer));
-  await writeFile(join(dir, 'results.jsonld'), `${JSON.stringify(answerToJsonLd(answer, { generatedAt }), null, 2)}\n`);
-  await writeFile(join(dir, 'ask-context.jsonld'), readFileSync(CONTEXT_FILE, 'utf8'));
-  return written;
+  const files = roCrateFiles(answer, opts);
+  for (const [name, content] of files) await writeFile(join(dir, name), content);
+  return [...files.keys()];
 }
