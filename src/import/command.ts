@@ -7,14 +7,15 @@ import { type Config, ConfigError, loadConfig } from '../config.ts';
 import { FORMAT_NAMES, type FormatName } from './formats.ts';
 import { type ImportContext, type ImportSummary, importSources, loadImportContext } from './importer.ts';
 
-export const IMPORT_USAGE = `usage: benchgraph import --format gide|idr-study|dandi|ome-xml --archive NAME [--data DIR] [--base IRI] [--json] PATH...
+export const IMPORT_USAGE = `usage: benchgraph import --format gide|idr-study|dandi|ome-xml --archive NAME [--data DIR] [--base IRI]
+                        [--json] [--verbose] PATH...
 
   Imports study metadata published by public archives into the archive NAME (created if needed): GIDE
   RO-Crates (BioImage Archive, EMPIAR, IDR), IDR study files, DANDI dandisets (dandiset.yaml with assets.json
   next to it) and OME-XML files. A directory imports every file of the format under it. Studies whose source
   and mapping are unchanged since the last import are skipped; changed ones replace their graph. Bad sources
-  are reported with file and place and skipped. Exit 0 when nothing was rejected, 1 when something was,
-  2 for a usage error.
+  are reported with file and place and skipped. The summary counts warnings by kind (--verbose lists each,
+  --json prints everything). Exit 0 when nothing was rejected, 1 when something was, 2 for a usage error.
 `;
 
 type Out = { stdout: (s: string) => void; stderr: (s: string) => void };
