@@ -1,0 +1,129 @@
+// The one module that imports Comunica: runs plan queries (SERVICE blocks, VALUES) and, for comparison, Comunica's
+// own federation over a list of endpoints.
+import { QueryEngine } from '@comunica/query-sparql';
+import type { Quad, Term } from '@rdfjs/types';
+import type { JsonTerm } from './client.ts';
+
+/** Rows of a SELECT as SPARQL JSON terms, one object per row. */
+export type JsonRow = Record<string, JsonTerm>;
+
+/** What a run gives back; rows arrive through `onRow` so callers can stop early and time the first one. */
+export type EngineAnswer =
+  | { form: 'SELECT' }
+  | { form: 'ASK'; boolean: boolean }
+  | { form: 'CONSTRUCT'; quads: Quad[] };
+
+export type RunOptions = {
+  form: 'SELECT' | 'ASK' | 'CONSTRUCT';
+  /** The fetch every request goes through. */
+  fetch: typeof fetch;
+  signal?: AbortSignal;
+  /** Called per row of a SELECT; return false to stop reading. */
+  onRow?: (row: JsonRow) => boolean | void;
+  /** Comunica sources; the federation passes none (plans reach sources through SERVICE only). */
+  sources?: { type: 'sparql'; value: string }[];
+};
+
+const XSD_STRING = 'http://www.w3.org/2001/XMLSchema#string';
+const RDF_LANG_STRING = 'http://www.w3.org/1999/02/22-rdf-syntax-ns#langString';
+
+/** One engine per federation: Comunica keeps source objects (and their parsers) between queries. */
+export function createEngine(): { run(query: string, opts: RunOptions): Promise<EngineAnswer> } {
+  const engine = new QueryEngine();
+  return {
+    async run(query, opts) {
+      // Comunica's context: no lenient mode, so a plan that cannot run fails loudly (source faults never reach it:
+      // the source client answers them with empty results).
+      const context = { sources: opts.sources ?? [], fetch: opts.fetch } as unknown as Parameters<QueryEngine['queryBindings']>[1];
+      if (opts.form === 'ASK') return { form: 'ASK', boolean: await abortable(engine.queryBoolean(query, context), opts.signal) };
+      if (opts.form === 'CONSTRUCT') {
+        const stream = await abortable(engine.queryQuads(query, context), opts.signal);
+        const quads: Quad[] = [];
+        await drain(stream, (q) => {
+          quads.push(q as Quad);
+          return true;
+        }, opts.signal);
+        return { form: 'CONSTRUCT', quads };
+      }
+      const stream = await abortable(engine.queryBindings(query, context), opts.signal);
+      await drain(stream, (bindings) => {
+        const row: JsonRow = {};
+        for (const [v, term] of bindings as unknown as Iterable<[{ value: string }, Term]>) row[v.value] = jsonTerm(term);
+        return opts.onRow?.(row) !== false;
+      }, opts.signal);
+      return { form: 'SELECT' };
+    },
+  };
+}
+
+/** An RDF/JS term as a SPARQL JSON results term. */
+export function jsonTerm(term: Term): JsonTerm {
+  switch (term.termType) {
+    case 'NamedNode':
+      return { type: 'uri', value: term.value };
+    case 'BlankNode':
+      return { type: 'bnode', value: term.value };
+    case 'Literal': {
+      const t: JsonTerm = { type: 'literal', value: term.value };
+      if (term.language) t['xml:lang'] = term.language;
+      else if (term.datatype.value !== XSD_STRING && term.datatype.value !== RDF_LANG_STRING) t.datatype = term.datatype.value;
+      return t;
+    }
+    default:
+      return { type: 'literal', value: term.value };
+  }
+}
+
+type Stream<T> = {
+  on(event: 'data', f: (item: T) => void): unknown;
+  on(event: 'end', f: () => void): unknown;
+  on(event: 'error', f: (e: Error) => void): unknown;
+  destroy(error?: Error): void;
+};
+
+function drain<T>(stream: Stream<T>, each: (item: T) => boolean, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let done = false;
+    const finish = (error?: Error) => {
+      if (done) return;
+      done = true;
+      signal?.removeEventListener('abort', onAbort);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onAbort = () => {
+      stream.destroy();
+      finish(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+    };
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    stream.on('data', (item) => {
+      if (done) return;
+      if (!each(item)) {
+        stream.destroy();
+        finish();
+      }
+    });
+    stream.on('end', () => finish());
+    stream.on('error', (e) => finish(e));
+  });
+}
+
+function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
