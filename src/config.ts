@@ -17,6 +17,8 @@ export type Config = {
   shapesDir: string;
   ontologiesDir: string;
   queriesDir: string;
+  /** Public data (../shared/data beside the project) that `start` imports into the demo federation when present. */
+  sharedDataDir: string;
   /** Per-query time limit for SPARQL evaluation, in milliseconds. */
   queryTimeoutMs: number;
   /** Most result rows a query may return. */
@@ -64,6 +66,7 @@ export function loadConfig(options: Record<string, string | boolean | undefined>
     shapesDir: resolve(pick('shapes', 'BENCHGRAPH_SHAPES', join(projectRoot, 'shapes'))),
     ontologiesDir: join(projectRoot, 'ontologies'),
     queriesDir: join(projectRoot, 'queries'),
+    sharedDataDir: resolve(pick('shared', 'BENCHGRAPH_SHARED_DATA', join(projectRoot, '..', 'shared', 'data'))),
     queryTimeoutMs: positive('timeout', 'BENCHGRAPH_QUERY_TIMEOUT_MS', '30000'),
     maxResultRows: positive('max-rows', 'BENCHGRAPH_MAX_ROWS', '100000'),
   };

@@ -13,6 +13,7 @@ import { loadArchiveStore, QueryError, queryStoreSerialized } from './store/stor
 import { loadTermIndex } from './terms/index.ts';
 import { runSlimCommand } from './terms/slim.ts';
 import { runGenerateCommand } from './generate.ts';
+import { importDemoArchives, runImportCommand } from './import/command.ts';
 import { demoLabs, isFirstRun } from './demo.ts';
 import { fieldNamer, loadShapes, validateBatch } from './validate/validate.ts';
 
@@ -24,6 +25,8 @@ const USAGE = `usage: benchgraph <command> [options]
   validate [--json] FILE|DIR...                     check bench records (exit 0 conforms, 1 violations, 2 unreadable)
   ingest --archive NAME [--data DIR] [--strict] [--json] FILE|DIR...
                                                     map, validate and store records in an archive
+  import --format gide|idr-study|dandi|ome-xml --archive NAME [--data DIR] PATH...
+                                                    import public archive metadata (directories recursively)
   archives [--data DIR] [--json]                    list archives: name, records, triples
   query --archive NAME [--data DIR] 'SPARQL'        run a query; SPARQL JSON results on stdout
   slims [--from DIR] [--out DIR]                    rebuild the ontology slims from full ontology files
@@ -57,6 +60,8 @@ export async function main(argv: string[], out: Out = defaultOut): Promise<numbe
         return await startCommand(rest, out);
       case 'serve':
         return await serve(rest);
+      case 'import':
+        return await runImportCommand(rest);
       case undefined:
       case 'help':
       case '--help':
@@ -329,6 +334,9 @@ async function startCommand(argv: string[], out: Out): Promise<number> {
         out.stdout(`    rejected ${r.recordId} (${r.file}:${r.line}): ${r.findings.map((f) => `${f.field}: ${f.message}`).join('; ')}\n`);
       }
     }
+    const imported = await importDemoArchives(config, config.dataDir, config.sharedDataDir);
+    if (imported.length === 0) out.stdout(`  no public archives imported: ${config.sharedDataDir} is absent\n`);
+    for (const summary of imported) out.stdout(`  ${summary.lines[0]}\n`);
   }
   return serve(argv);
 }

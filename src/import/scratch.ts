@@ -1,9 +1,7 @@
 // A scratch SPARQL store through the store module, where a source's RDF is mapped by the format's SPARQL queries.
 import type { Quad } from '@rdfjs/types';
 import { Writer } from 'n3';
-import { updateStore } from '../store/query.ts';
-import { QueryError, queryStore, type SparqlJsonTerm } from '../store/store.ts';
-import { loadUnionStore } from '../store/union.ts';
+import { addToStore, QueryError, queryStore, resetStore, scratchStore, type SparqlJsonTerm } from '../store/store.ts';
 
 export type Scratch = {
   /** Replaces the store's content by these quads (all in the default graph). */
@@ -16,17 +14,15 @@ export type Scratch = {
   construct(query: string): Quad[];
 };
 
-/** Opens an empty in-memory store: a union store over no archives (the store module owns oxigraph). */
+/** Opens an empty in-memory store (the store module owns oxigraph). */
 export async function openScratch(): Promise<Scratch> {
-  const { store } = await loadUnionStore('', { archives: [] });
+  const store = scratchStore();
   return {
     reset(quads) {
-      updateStore(store, 'CLEAR ALL');
-      if (quads.length === 0) return;
-      updateStore(store, `INSERT DATA {\n${ntriples(quads)}\n}`);
+      resetStore(store, ntriples(quads));
     },
     add(quads) {
-      if (quads.length > 0) updateStore(store, `INSERT DATA {\n${ntriples(quads)}\n}`);
+      addToStore(store, ntriples(quads));
     },
     select(query) {
       const result = queryStore(store, query);
@@ -41,7 +37,7 @@ export async function openScratch(): Promise<Scratch> {
   };
 }
 
-/** N-Triples text of the quads (graphs dropped); N-Triples is also valid INSERT DATA syntax. */
+/** N-Triples text of the quads (graphs dropped). */
 function ntriples(quads: Quad[]): string {
   const writer = new Writer({ format: 'N-Triples' });
   return quads.map((q) => `${writer.quadToString(q.subject, q.predicate, q.object)}`).join('');

@@ -151,6 +151,27 @@ export function queryStoreSerialized(
   return result;
 }
 
+/**
+ * An empty in-memory store holding the given RDF text (default graph), for pipeline steps that map a source's own
+ * RDF with SPARQL (the import's CONSTRUCT mappings).
+ */
+export function scratchStore(text = '', mediaType = 'application/n-triples'): ArchiveStore {
+  const store = new Store();
+  if (text !== '') store.load(text, { format: mediaType });
+  return store;
+}
+
+/** Replaces a scratch store's content by the given RDF text (default graph). */
+export function resetStore(store: ArchiveStore, text: string, mediaType = 'application/n-triples'): void {
+  store.update('CLEAR ALL');
+  if (text !== '') store.load(text, { format: mediaType });
+}
+
+/** Adds RDF text (default graph) to a store. */
+export function addToStore(store: ArchiveStore, text: string, mediaType = 'application/n-triples'): void {
+  if (text !== '') store.load(text, { format: mediaType });
+}
+
 /** Quad count and named graph count of a store. */
 export function storeStats(store: ArchiveStore): { triples: number; graphs: number } {
   const text = store.query('SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g {} }', {
