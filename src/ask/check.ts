@@ -1,6 +1,7 @@
 // Checks a generated query before it runs: it parses, it only reads, it names only classes and properties the
 // sources hold, it uses them with fitting subjects and objects, and it carries a LIMIT. Errors are plain sentences
 // that go back to the model in the repair loop.
+import { distance } from 'fastest-levenshtein';
 import sparqljs from 'sparqljs';
 import type { Pattern, PropertyPath, SelectQuery, SparqlQuery, Triple } from 'sparqljs';
 import { prefixes } from '../namespaces.ts';
@@ -131,11 +132,12 @@ function checkSchema(triples: Triple[], s: SchemaSummary, errors: string[]): voi
     }
     if (ALWAYS.has(p)) continue;
     const users = [...s.shape].filter(([, props]) => props.has(p));
+    const shownUsers = users.some(([c]) => c.startsWith(prefixes.bg)) ? users.filter(([c]) => c.startsWith(prefixes.bg)) : users;
     if (t.subject.termType === 'Variable') {
       const subjectTypes = types.get(t.subject.value);
       if (subjectTypes !== undefined && users.length > 0 && ![...subjectTypes].some((c) => s.shape.get(c)?.has(p))) {
         errors.push(
-          `${curie(p)} is not used on ${[...subjectTypes].map(curie).join(' / ')} (?${t.subject.value}); it is used on ${users.map(([c]) => curie(c)).slice(0, 4).join(', ')}.`,
+          `${curie(p)} is not used on ${[...subjectTypes].map(curie).join(' / ')} (?${t.subject.value}); it is used on ${shownUsers.map(([c]) => curie(c)).slice(0, 4).join(', ')}.`,
         );
         continue;
       }
@@ -152,7 +154,7 @@ function checkSchema(triples: Triple[], s: SchemaSummary, errors: string[]): voi
     } else if (t.object.termType === 'Variable') {
       const objectTypes = types.get(t.object.value);
       if (objectTypes !== undefined && ranges.size > 0 && ![...objectTypes].some((c) => ranges.has(c))) {
-        errors.push(`${curie(p)} points to ${[...ranges].filter((r) => r !== 'IRI').map(curie).slice(0, 3).join(', ') || 'IRIs'}, not to ${[...objectTypes].map(curie).join(' / ')} (?${t.object.value}).`);
+        errors.push(`${curie(p)} points to ${[...ranges].filter((r) => r !== 'IRI').map(curie).sort().slice(0, 3).join(', ') || 'IRIs'}, not to ${[...objectTypes].map(curie).join(' / ')} (?${t.object.value}).`);
       }
     }
   }
@@ -164,10 +166,14 @@ function termKey(t: Triple['subject']): string {
 
 function unknownProperty(p: string, s: SchemaSummary): string {
   const local = p.replace(/^.*[#/]/, '').toLowerCase();
-  const similar = [...s.properties.keys()].filter((q) => {
-    const l = q.replace(/^.*[#/]/, '').toLowerCase();
-    return l.includes(local) || local.includes(l);
-  });
+  const scored = [...s.properties.keys()]
+    .map((q) => {
+      const l = q.replace(/^.*[#/]/, '').toLowerCase();
+      return { q, d: distance(local, l), near: l.includes(local) || local.includes(l) };
+    })
+    .filter((x) => x.near || x.d <= Math.max(2, Math.floor(local.length * 0.3)));
+  const best = Math.min(...scored.map((x) => x.d));
+  const similar = scored.filter((x) => x.d === best).map((x) => x.q);
   return `${curie(p)} is not a property of the archives${similar.length > 0 ? `; did you mean ${similar.slice(0, 3).map(curie).join(' or ')}?` : '.'}`;
 }
 

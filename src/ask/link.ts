@@ -74,6 +74,8 @@ export function linkQuestion(question: string, ctx: LinkContext): Linking {
   for (const m of mentions) {
     const covered = tokens.map((t, k) => (t.start >= m.start && t.end <= m.end ? k : -1)).filter((k) => k >= 0);
     if (covered.length === 0 || ctx.lexicon.ignore.has(normalizeKey(m.matched))) continue;
+    // A lower-case word of the question's grammar is not a term, whatever the slims call it ("did" is not the dye DiD).
+    if (covered.length === 1 && m.matched === m.matched.toLowerCase() && ctx.lexicon.glue.has(tokens[covered[0]!]!.norm)) continue;
     const kind = kindOf(ctx.terms, m.iri);
     if (kind === null) continue;
     // A term no record uses ranks below a study keyword of the same words ("capillary" data is the capillaries component).

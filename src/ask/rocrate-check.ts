@@ -42,7 +42,7 @@ export async function checkRoCrate(dir: string): Promise<CrateReport> {
     }
     const entity = e as Record<string, unknown>;
     if (typeof entity['@id'] !== 'string') errors.push(`${where}: every entity needs an @id`);
-    if (typeof entity['@type'] !== 'string' && !(Array.isArray(entity['@type']) && entity['@type'].length > 0)) errors.push(`${where} (${String(entity['@id'])}): every entity needs an @type`);
+    if (typeof entity['@type'] !== 'string' && !(Array.isArray(entity['@type']) && entity['@type'].length > 0)) errors.push(`${where}${typeof entity['@id'] === 'string' ? ` (${entity['@id']})` : ''}: every entity needs an @type`);
     if (typeof entity['@id'] !== 'string') return;
     if (byId.has(entity['@id'])) errors.push(`${where}: @id '${entity['@id']}' is used by two entities`);
     byId.set(entity['@id'], entity as Entity);
