@@ -13,6 +13,7 @@ import { generateFederation } from '../src/generate.ts';
 import { checkFiles } from '../src/ingest/pipeline.ts';
 import { loadPipeline } from '../src/main.ts';
 import { defaultOntologyFiles } from '../src/serve/context.ts';
+import { boundQuery } from '../src/serve/row-limit.ts';
 import { startServer } from '../src/serve/server.ts';
 import { DEFAULT_GRAPH_IRI, fragmentQueries, parseFragmentRequest } from '../src/serve/tpf.ts';
 import {
@@ -60,9 +61,9 @@ async function main(): Promise<void> {
   await buildArchive();
   const workloads = await defineWorkloads();
 
-  // In-process first, with no server running, so both sides get the machine to themselves.
-  const { stats, baseline } = await measureInProcess(workloads);
-  (globalThis as { gc?: () => void }).gc?.();
+  // The in-process store stays loaded next to the server (plenty of memory); each workload is timed in-process
+  // right before its HTTP runs, with the server idle, so both see the same machine (it is shared and noisy).
+  const { store, stats } = await loadInProcess(workloads);
 
   console.log('starting the server (child process) ...');
   const server = await startChild();
@@ -79,6 +80,7 @@ async function main(): Promise<void> {
     await load(autocannon, server.url, health, 1, 1);
     floor = quantile((await load(autocannon, server.url, health, 1, 3)).latencies, 0.5);
     for (const w of workloads) {
+      const local = inProcessLatencies(store, w);
       for (const connections of CONCURRENCY) {
         await load(autocannon, server.url, w, connections, 1); // warm-up, not reported
         const r = await load(autocannon, server.url, w, connections, SECONDS);
@@ -91,7 +93,6 @@ async function main(): Promise<void> {
           String(r.errors),
         ]);
         if (connections === 1) {
-          const local = baseline.get(w.name) ?? [];
           const httpP50 = quantile(r.latencies, 0.5);
           const localP50 = quantile(local, 0.5);
           ratios.push([
@@ -187,12 +188,14 @@ async function defineWorkloads(): Promise<Workload[]> {
   const studies = [...new Set(records.filter((r) => r.recordId.includes('/study/')).map((r) => r.graph))];
   const bg = 'https://w3id.org/benchgraph/vocab#';
   const sparqlPath = (query: string) => `/archives/${ARCHIVE}/sparql?query=${encodeURIComponent(query)}`;
+  // In-process runs what the server's query job runs: the query with its row bound (an added LIMIT), as JSON.
+  const maxRows = loadConfig({}, {}).maxResultRows;
   const sparqlWorkload = (name: string, queries: string[]): Workload => ({
     name,
     queries,
     requests: queries.map((q) => ({ path: sparqlPath(q), accept: JSON_RESULTS })),
     inProcess: (store, i) => {
-      queryStoreSerialized(store, queries[i % queries.length], JSON_RESULTS);
+      queryStoreSerialized(store, boundQuery(queries[i % queries.length], maxRows).query, JSON_RESULTS);
     },
   });
 
@@ -235,28 +238,25 @@ async function defineWorkloads(): Promise<Workload[]> {
 
 // ---- measuring -------------------------------------------------------------------------------------------------
 
-// Loads the archive as the server's workers do (with the ontology slims) and times each workload in-process.
-async function measureInProcess(
+// Loads the archive as the server's workers do (with the ontology slims) and prints each workload's answer sizes.
+async function loadInProcess(
   workloads: Workload[],
-): Promise<{ stats: { triples: number; graphs: number }; baseline: Map<string, number[]> }> {
+): Promise<{ store: ArchiveStore; stats: { triples: number; graphs: number } }> {
   console.log('loading the archive in-process for the baseline ...');
   const store = await loadArchiveStore(await openArchive(dataDir, ARCHIVE), {
     ontologyFiles: defaultOntologyFiles(),
   });
-  const baseline = new Map<string, number[]>();
   for (const w of workloads) {
-    if (w.queries) {
-      const sizes = w.queries.map((q) => {
-        const r = queryStore(store, q);
-        return 'results' in r ? (r.results.results?.bindings.length ?? 0) : 0;
-      });
-      console.log(
-        `  ${w.name}: ${w.queries.length} queries, ${Math.min(...sizes)}-${Math.max(...sizes)} rows each`,
-      );
-    }
-    baseline.set(w.name, inProcessLatencies(store, w));
+    if (!w.queries) continue;
+    const sizes = w.queries.map((q) => {
+      const r = queryStore(store, q);
+      return 'results' in r ? (r.results.results?.bindings.length ?? 0) : 0;
+    });
+    console.log(
+      `  ${w.name}: ${w.queries.length} queries, ${Math.min(...sizes)}-${Math.max(...sizes)} rows each`,
+    );
   }
-  return { stats: storeStats(store), baseline };
+  return { store, stats: storeStats(store) };
 }
 
 // Latencies (ms) of the in-process equivalent, one call at a time, for SECONDS (at most 20,000 calls).
