@@ -298,6 +298,7 @@ describe('loadShapes', () => {
     expect(await loadShapes()).toBe(shapes);
     expect(shapes.files.map((f) => f.split('/').pop())).toEqual([
       'file.ttl',
+      'import.ttl',
       'session.ttl',
       'study.ttl',
       'subject.ttl',
