@@ -534,7 +534,9 @@ function measureOf(question: string, head: string | undefined): { variable: stri
 
 function confidence(linking: Linking, frame: Frame): number {
   let c = 0.9;
-  c -= Math.min(0.45, 0.15 * linking.unresolved.length);
+  // Each word nobody understood costs confidence: three of them and the offline answer is no better than a guess.
+  const words = linking.unresolved.reduce((n, u) => n + u.phrase.split(/\s+/).filter(Boolean).length, 0);
+  c -= Math.min(0.45, 0.15 * words);
   c -= Math.min(0.3, 0.1 * frame.dropped.length);
   if (frame.conditions.length === 0 && frame.group.length === 0) c -= 0.1;
   return Math.max(0.05, Math.round(c * 100) / 100);

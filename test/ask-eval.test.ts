@@ -1,0 +1,47 @@
+// The ask evaluation in CI: the offline translator over the question set (test/ask/questions.yaml) on the demo
+// federation, leave-one-out; prints the scores per tag and asserts the accuracy and refusal targets (not latency).
+import { rm } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type EvalReport, expandCases, formatReport, loadQuestionSet, runEval } from '../src/ask/eval.ts';
+import { openAsk } from '../src/ask/setup.ts';
+import type { Config } from '../src/config.ts';
+import { demoDataDir } from './ask/demo-data.ts';
+
+const QUESTIONS = new URL('./ask/questions.yaml', import.meta.url).pathname;
+let config: Config;
+let report: EvalReport;
+
+beforeAll(async () => {
+  config = await demoDataDir('benchgraph-ask-eval-');
+  const asker = await openAsk(config, { mode: 'offline', model: null });
+  const { cases, skipped } = expandCases(loadQuestionSet(QUESTIONS), asker.deps.sources.map((s) => s.name));
+  report = await runEval(asker, cases, skipped);
+  process.stdout.write(`\nask evaluation (offline translator, demo federation)\n${formatReport(report)}\n`);
+});
+
+afterAll(async () => {
+  await rm(config.dataDir, { recursive: true, force: true });
+});
+
+describe('ask evaluation', () => {
+  it('has at least 80 questions with paraphrases, about a tenth of them unanswerable', () => {
+    const questions = loadQuestionSet(QUESTIONS);
+    expect(questions.length).toBeGreaterThanOrEqual(80);
+    expect(questions.filter((q) => q.paraphrases.length > 0).length).toBeGreaterThanOrEqual(40);
+    const share = report.unanswerable / report.cases.length;
+    expect(share).toBeGreaterThanOrEqual(0.08);
+    expect(share).toBeLessThanOrEqual(0.15);
+  });
+
+  it('reaches 85% execution accuracy on the answerable questions', () => {
+    expect(report.executionAccuracy).toBeGreaterThanOrEqual(0.85);
+  });
+
+  it('refuses or answers "no data" for 90% of the unanswerable questions', () => {
+    expect(report.correctRefusals).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it('produces only queries that parse, pass the checks and run', () => {
+    expect(report.validity).toBe(1);
+  });
+});
