@@ -53,15 +53,18 @@ export async function startFixtureServer(): Promise<
   return { ...server, archive: FIXTURE_ARCHIVE, records };
 }
 
+const SETUP = '.ci/setup-debian.sh (Debian packages python3-rdflib, python3-sparqlwrapper, rasqal-utils)';
+
 /** The Python interpreter that has Debian's python3-rdflib and python3-sparqlwrapper (not the first on PATH). */
 export const DEBIAN_PYTHON = '/usr/bin/python3';
 
 /** Why the Debian Python client libraries cannot be used here, or undefined when they can. */
 export function pythonClientsMissing(): string | undefined {
   const probe = spawnSync(DEBIAN_PYTHON, ['-c', 'import rdflib, SPARQLWrapper'], { encoding: 'utf8' });
-  if (probe.error) return `${DEBIAN_PYTHON} not found (${probe.error.message})`;
+  if (probe.error) return `${DEBIAN_PYTHON} not found (${probe.error.message}); install: ${SETUP}`;
   if (probe.status !== 0) {
-    return `${DEBIAN_PYTHON} cannot import rdflib and SPARQLWrapper (${probe.stderr.trim().split('\n').at(-1)})`;
+    const why = probe.stderr.trim().split('\n').at(-1);
+    return `${DEBIAN_PYTHON} cannot import rdflib and SPARQLWrapper (${why}); install: ${SETUP}`;
   }
   return undefined;
 }
@@ -69,7 +72,7 @@ export function pythonClientsMissing(): string | undefined {
 /** Why `roqet` (Debian rasqal-utils) cannot be run here, or undefined when it can. */
 export function roqetMissing(): string | undefined {
   const probe = spawnSync('roqet', ['-v'], { encoding: 'utf8' });
-  if (probe.error) return `roqet not found on PATH (${probe.error.message})`;
+  if (probe.error) return `roqet not found on PATH (${probe.error.message}); install: ${SETUP}`;
   if (probe.status !== 0) return `roqet -v exited with ${probe.status}: ${probe.stderr.trim()}`;
   return undefined;
 }
@@ -100,20 +103,20 @@ export function run(command: string, args: string[], timeoutMs = 60_000): Promis
 }
 
 /**
- * `describe` for tests that need an external client tool: when `missing` says the tool is absent they are skipped
- * with that message on a developer machine, and fail on CI, where `.ci/setup-debian.sh` must have installed it.
+ * `describe` for tests that need a client tool or package: when `missing` says it is absent (and how to get it)
+ * they are skipped with that message on a developer machine, and fail on CI, which must prove they work.
  */
 export function describeWithTool(title: string, missing: string | undefined, body: () => void): void {
   if (missing === undefined) {
     describe(title, body);
   } else if (onCi()) {
     describe(title, () => {
-      it('has its client tool installed (CI runs .ci/setup-debian.sh)', () => {
-        throw new Error(`${missing}; on CI .ci/setup-debian.sh must install it before npm test`);
+      it('has what it needs installed (required on CI)', () => {
+        throw new Error(`${missing} (CI=${process.env.CI}: these tests must run on CI, not be skipped)`);
       });
     });
   } else {
-    console.warn(`skipping "${title}": ${missing} (install with .ci/setup-debian.sh)`);
+    console.warn(`skipping "${title}": ${missing}`);
     describe.skip(title, body);
   }
 }
