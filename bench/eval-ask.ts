@@ -1,6 +1,7 @@
 // `npm run eval:ask`: evaluates the offline translator on test/ask/questions.yaml over the demo federation
-// (examples/* ingested into a temporary data directory) and prints the scores per tag. `--json` prints the report
-// as JSON; `--data DIR` evaluates over an existing data directory instead. Exit 1 when a target is missed.
+// (examples/* ingested into a temporary data directory, plus the public archives imported from ../shared/data when
+// it is present; `--labs-only` leaves them out) and prints the scores per tag. `--json` prints the report as JSON;
+// `--data DIR` evaluates over an existing data directory instead. Exit 1 when a target is missed.
 import { rm } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.ts';
@@ -11,8 +12,10 @@ import { demoDataDir } from '../test/ask/demo-data.ts';
 const QUESTIONS = new URL('../test/ask/questions.yaml', import.meta.url).pathname;
 const TARGETS = { accuracy: 0.85, refusals: 0.9, p50: 100 };
 
-const { values } = parseArgs({ options: { json: { type: 'boolean' }, data: { type: 'string' }, questions: { type: 'string' } } });
-const config = values.data !== undefined ? loadConfig({ data: values.data }) : await demoDataDir();
+const { values } = parseArgs({
+  options: { json: { type: 'boolean' }, data: { type: 'string' }, questions: { type: 'string' }, 'labs-only': { type: 'boolean' } },
+});
+const config = values.data !== undefined ? loadConfig({ data: values.data }) : await demoDataDir('benchgraph-eval-ask-', { publicArchives: !values['labs-only'] });
 try {
   const asker = await openAsk(config);
   const questions = loadQuestionSet(values.questions ?? QUESTIONS);

@@ -1,5 +1,7 @@
 // The ask evaluation in CI: the offline translator over the question set (test/ask/questions.yaml) on the demo
-// federation, leave-one-out; prints the scores per tag and asserts the accuracy and refusal targets (not latency).
+// federation (the three labs, and the public archives imported from ../shared/data when it is present),
+// leave-one-out; prints the scores per tag and asserts the accuracy and refusal targets (not latency).
+import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EvalReport, expandCases, formatReport, loadQuestionSet, runEval } from '../src/ask/eval.ts';
@@ -8,15 +10,19 @@ import type { Config } from '../src/config.ts';
 import { demoDataDir } from './ask/demo-data.ts';
 
 const QUESTIONS = new URL('./ask/questions.yaml', import.meta.url).pathname;
+const SHARED = new URL('../../shared/data', import.meta.url).pathname;
 let config: Config;
 let report: EvalReport;
 
 beforeAll(async () => {
-  config = await demoDataDir('benchgraph-ask-eval-');
+  const publicArchives = existsSync(SHARED);
+  if (!publicArchives) process.stdout.write(`ask evaluation: ${SHARED} is absent, so the public-archive questions are skipped\n`);
+  config = await demoDataDir('benchgraph-ask-eval-', { publicArchives });
   const asker = await openAsk(config, { mode: 'offline', model: null });
   const { cases, skipped } = expandCases(loadQuestionSet(QUESTIONS), asker.deps.sources.map((s) => s.name));
   report = await runEval(asker, cases, skipped);
-  process.stdout.write(`\nask evaluation (offline translator, demo federation)\n${formatReport(report)}\n`);
+  const over = asker.deps.sources.map((s) => s.name).join(', ');
+  process.stdout.write(`\nask evaluation (offline translator over ${over})\n${formatReport(report)}\n`);
 });
 
 afterAll(async () => {

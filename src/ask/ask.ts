@@ -180,6 +180,21 @@ export function createAsk(deps: AskDeps): Asker {
         }
       }
     }
+    // Archives that describe whole studies have no sessions: the offline translator's study-level question.
+    if (result !== null && result.rows.length === 0 && translation.kind === 'query' && translation.fallback !== undefined) {
+      const fb = translation.fallback;
+      const checkedFallback = checkQuery(fb.sparql, schemaSummary, { limit });
+      if (checkedFallback.ok) {
+        const r = await deps.execute(checkedFallback.sparql, { timeoutMs: deps.timeoutMs, signal: opts.signal });
+        if (r.rows.length > 0) {
+          result = r;
+          checked = checkedFallback;
+          answer.explanation = fb.explanation;
+          answer.template = fb.template;
+          answer.warnings.push(fb.note);
+        }
+      }
+    }
     answer.timings.executeMs = round(performance.now() - t);
     opts.progress?.({ stage: 'executed', rows: result?.rows.length ?? 0 });
     answer.sparql = checked.sparql;

@@ -62,9 +62,11 @@ export function linkQuestion(question: string, ctx: LinkContext): Linking {
         .join(' ');
       const next = tokens[i + n]?.norm;
       const make = curated(key, next, ctx, archivePhrases);
-      if (make !== null) candidates.push({ i, n, rank: 2, make });
+      // Names found in the data (instruments, indicators, strains) yield to an ontology term of the same words.
+      const literal = ctx.catalogue.literals.get(key);
+      if (make !== null) candidates.push({ i, n, rank: literal !== undefined && literal.kind !== 'keyword' && ctx.lexicon.terms.get(key) === undefined ? 0.5 : 2, make });
       // Study keywords and component titles ("capillaries", "place cells") rank below ontology terms.
-      const keyword = ctx.catalogue.literals.get(key);
+      const keyword = literal;
       if (make === null && keyword?.kind === 'keyword') {
         candidates.push({ i, n, rank: 0, make: (start, end, phrase) => ({ kind: 'keyword', phrase, label: keyword.value, iris: [], value: keyword.value, start, end, via: 'data' }) });
       }
@@ -169,8 +171,12 @@ function archiveNames(ctx: LinkContext): Map<string, string> {
     const key = normalizeKey(phrase);
     if (key !== '' && !out.has(key)) out.set(key, name);
   };
+  const names = new Set(ctx.catalogue.sources.map((s) => s.name));
   for (const s of ctx.catalogue.sources) {
-    add(s.name, s.name);
+    // "idr-study" next to "idr": "IDR studies" means the studies of idr, so the longer name needs its full spelling.
+    const [head, last] = [s.name.replace(/-[^-]+$/, ''), s.name.replace(/^.*-/, '')];
+    if (!(head !== s.name && names.has(head) && ctx.lexicon.targets.has(normalizeKey(last)))) add(s.name, s.name);
+    else add(s.name.replace(/-/g, ''), s.name);
     if (s.title !== s.name) add(s.title, s.name);
   }
   for (const [name, aliases] of ctx.lexicon.archiveAliases) {

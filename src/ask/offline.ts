@@ -105,7 +105,7 @@ export function offlineTranslator(deps: OfflineDeps): Translator {
       if (frame.intent === 'count') countFlags(frame, fill);
       const sparql = instantiate(template, fill);
       const warnings = [...frame.notes, ...frame.dropped.map((d) => `'${d.phrase}' was not used: ${d.reason}`)];
-      return {
+      const translation: Translation = {
         kind: 'query',
         sparql,
         translator: 'offline',
@@ -114,7 +114,33 @@ export function offlineTranslator(deps: OfflineDeps): Translator {
         template: template.name,
         warnings,
       };
+      const fallback = studyFallback(frame, byName.get(TEMPLATE_OF.studies), deps.limit);
+      if (fallback !== undefined) translation.fallback = fallback;
+      return translation;
     },
+  };
+}
+
+const STUDY_LEVEL = new Set(['taxon', 'method', 'archive', 'license', 'keyword']);
+
+/**
+ * For sessions and counts whose conditions are all study-level (taxon, method, archive, licence, keyword): the
+ * same question over studies, which archives that describe whole studies can answer when no session matches.
+ */
+function studyFallback(frame: Frame, studies: Template | undefined, limit: number): Extract<Translation, { kind: 'query' }>['fallback'] {
+  if (studies === undefined || (frame.intent !== 'sessions' && frame.intent !== 'count') || frame.slots.size === 0) return undefined;
+  if (![...frame.slots.keys()].every((s) => STUDY_LEVEL.has(s)) || frame.flags.has('unpublished')) return undefined;
+  const group = frame.group.filter((g) => ['species', 'modality', 'archive'].includes(g));
+  if (frame.intent === 'count' && group.length !== frame.group.length) return undefined;
+  const f: Frame = { ...frame, intent: 'studies', group, show: [], flags: new Set(), measure: undefined as never };
+  delete (f as { measure?: unknown }).measure;
+  const fill: Fill = { slots: frame.slots, flags: new Set(group.map((g) => `group:${g}`)), group, show: [], limit };
+  studyFlags(f, fill);
+  return {
+    sparql: instantiate(studies, fill),
+    explanation: explain(f),
+    template: studies.name,
+    note: 'No session matches, so the answer lists the studies that do: archives that describe whole studies (such as the public image archives) record their organisms and methods per study, not per session.',
   };
 }
 
@@ -136,16 +162,32 @@ function studyFlags(frame: Frame, fill: Fill): void {
   }
 }
 
-/** Counting subjects without any session condition counts every subject, with or without sessions. */
+/**
+ * Counting subjects (or studies) without any session condition counts every subject (study), with or without
+ * sessions: archives that describe whole studies have studies but no sessions.
+ */
 function countFlags(frame: Frame, fill: Fill): void {
-  const sessionGroups = ['modality', 'region', 'side', 'day', 'status', 'format', 'objective', 'instrument', 'indicator', 'license', 'study'];
+  const sessionGroups = ['modality', 'region', 'side', 'day', 'status', 'format', 'objective', 'instrument', 'indicator', 'study'];
+  const sessionSlots = SESSION_SLOTS.some((s) => frame.slots.has(s) || frame.flags.has(s));
   const subjectsOnly =
     frame.measure?.variable === 'subject' &&
-    !SESSION_SLOTS.some((s) => frame.slots.has(s) || frame.flags.has(s)) &&
+    !sessionSlots &&
     !frame.slots.has('license') &&
-    !frame.group.some((g) => sessionGroups.includes(g) || !Object.values(DIM_VAR).includes(g));
+    !frame.group.some((g) => sessionGroups.includes(g) || g === 'license' || !Object.values(DIM_VAR).includes(g));
+  const studiesOnly =
+    frame.measure?.variable === 'study' &&
+    !sessionSlots &&
+    !SUBJECT_SLOTS.some((s) => frame.slots.has(s)) &&
+    frame.group.every((g) => g === 'archive' || g === 'license');
   if (subjectsOnly) fill.flags.add('subjectsOnly');
-  if (frame.slots.has('archive') || frame.group.includes('archive')) fill.flags.add(subjectsOnly ? 'archiveOfSubject' : 'archiveOfSession');
+  else if (studiesOnly) fill.flags.add('studiesOnly');
+  else fill.flags.add('sessionsJoined');
+  if (frame.slots.has('archive') || frame.group.includes('archive')) {
+    fill.flags.add(subjectsOnly ? 'archiveOfSubject' : studiesOnly ? 'archiveOfStudy' : 'archiveOfSession');
+  }
+  if (!subjectsOnly && !studiesOnly && (frame.slots.has('license') || frame.group.includes('study') || frame.group.includes('license') || frame.measure?.variable === 'study')) {
+    fill.flags.add('studyOfSession');
+  }
 }
 
 function notUnderstood(question: string, linking: Linking): string {
@@ -505,7 +547,8 @@ function targetsIn(question: string, lexicon: Lexicon): TargetHit[] {
         before.some((b) => b === 'by' || b === 'per' || b === 'each' || b === 'every') ||
         prev === 'across' ||
         (prev === 'and' && lastTarget !== undefined && lastTarget.grouping && tokens[i - 2] !== undefined && lastTarget.start >= tokens[Math.max(0, i - 4)]!.start);
-      const asked = prev === 'which' || prev === 'what' || prev2 === 'which imaging' || prev2 === 'what kind' || prev2 === 'what type' || before.includes('which') || before.includes('what');
+      // "which organisms", "what kind of methods", "and their species": a dimension the question asks to see.
+      const asked = prev === 'which' || prev === 'what' || prev === 'their' || /^(which|what) (kind|type|imaging|brain)$/.test(prev2) || prev2 === 'kind of' || prev2 === 'type of';
       out.push({ target, start: tokens[i]!.start, grouping, asked, dataWord });
       i += n - 1;
       break;
@@ -559,7 +602,7 @@ const INTENT_TEXT: Record<Intent, string> = {
 export function explain(frame: Frame): string {
   let head = INTENT_TEXT[frame.intent];
   if (frame.intent === 'count') head += ` ${frame.measure?.name ?? 'sessions'}`;
-  if (frame.intent === 'studies' && (frame.slots.has('method') || frame.slots.has('region') || frame.slots.has('taxon'))) head += ' that have sessions';
+  if (frame.intent === 'studies' && (frame.slots.has('method') || frame.slots.has('region') || frame.slots.has('taxon'))) head += ' with data';
   const conditions = frame.conditions.length > 0 ? ` ${frame.conditions.join(', ')}` : '';
   const group = frame.group.length > 0 ? `, ${frame.intent === 'count' ? 'per' : 'by'} ${frame.group.map(dimWord).join(' and ')}` : '';
   const notes = frame.notes.length > 0 ? ` (${frame.notes.join('; ')})` : '';

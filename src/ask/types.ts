@@ -71,6 +71,11 @@ export type Translation =
       tokens?: { input: number; output: number };
       /** Repair rounds used by an LLM translator. */
       rounds?: number;
+      /**
+       * A study-level query to run when this one finds nothing: archives that describe whole studies (the public
+       * image archives) have no sessions, but their studies answer questions about taxa and methods.
+       */
+      fallback?: { sparql: string; explanation: string; template: string; note: string };
     }
   | {
       kind: 'refusal';
