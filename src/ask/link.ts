@@ -1,5 +1,6 @@
 // Entity linking: finds the question's phrases that name terms (taxa, anatomy, methods, interventions, sex, sides,
 // formats, statuses, licences, archives, data values), time windows ("after day 7") and settings ("above 900 nm").
+import { distance } from 'fastest-levenshtein';
 import type { TermIndex } from '../terms/index.ts';
 import { normalizeKey, tokenize } from '../terms/normalize.ts';
 import { type Catalogue, holds, PROPERTY_OF_KIND } from './catalogue.ts';
@@ -93,6 +94,17 @@ export function linkQuestion(question: string, ctx: LinkContext): Linking {
   candidates.sort((a, b) => b.n - a.n || b.rank - a.rank || a.i - b.i);
   for (const c of candidates) claim(c.i, c.n, c.make);
 
+  // 4. Close spellings ("hipocampus", "MCAOs") of the words left that the question's grammar does not explain.
+  for (let n = 2; n >= 1; n--) {
+    for (let i = 0; i + n <= tokens.length; i++) {
+      const words = tokens.slice(i, i + n).map((t) => t.norm);
+      const raw = text.slice(tokens[i]!.start, tokens[i + n - 1]!.end);
+      const grammar = (w: string) => ctx.lexicon.glue.has(w) || ctx.lexicon.targets.has(w) || ctx.lexicon.units.has(w) || ctx.lexicon.dataWords.has(w);
+      if (words.some(grammar) || /\d/.test(raw) || words.join('').length < 5) continue;
+      claim(i, n, (start, end, phrase) => closeSpelling(phrase, words.join(' '), start, end, ctx));
+    }
+  }
+
   terms.sort((a, b) => a.start - b.start);
   const times = findTimes(text, terms, ctx.lexicon);
   const settings = findSettings(text, ctx.lexicon);
@@ -108,6 +120,34 @@ export function labelOf(ctx: { terms: TermIndex; lexicon: Lexicon }, iri: string
 /** The label of an IRI when the slims, the vocabulary or the licence table know it; null otherwise. */
 export function knownLabel(ctx: { terms: TermIndex; lexicon: Lexicon }, iri: string): string | null {
   return ctx.terms.label(iri) ?? ctx.lexicon.vocabLabels.get(iri) ?? ctx.lexicon.licenseIds.get(iri) ?? null;
+}
+
+/** A term of the lexicon or the slims one or two edits away from a phrase, with a note saying so; null when none. */
+function closeSpelling(phrase: string, key: string, start: number, end: number, ctx: LinkContext): LinkedTerm | null {
+  // Typos rarely touch the first letter; short words are too often other words one edit away.
+  const limit = key.length >= 8 ? 2 : 1;
+  let best: { key: string; d: number } | null = null;
+  for (const k of ctx.lexicon.terms.keys()) {
+    if (Math.abs(k.length - key.length) > limit || k[0] !== key[0]) continue;
+    const d = distance(k, key);
+    if (d <= limit && (best === null || d < best.d)) best = { key: k, d };
+  }
+  if (best !== null) {
+    const lex = ctx.lexicon.terms.get(best.key)!;
+    if (lex.iris.length > 0) {
+      const label = lex.iris.map((iri) => labelOf(ctx, iri)).join(' or ');
+      return { kind: lex.kind, phrase, label, iris: lex.iris, start, end, via: 'lexicon', note: `'${phrase}' was read as '${lex.phrase}' (${label}) by close spelling` };
+    }
+  }
+  if (key.length < 8) return null;
+  for (const branch of ['anatomy', 'taxon', 'method', 'technique'] as const) {
+    const r = ctx.terms.resolve(phrase, branch);
+    if (r.status !== 'resolved' || r.match !== 'fuzzy' || normalizeKey(r.label)[0] !== key[0]) continue;
+    const kind = kindOf(ctx.terms, r.iri);
+    if (kind === null) continue;
+    return { kind, phrase, label: r.label, iris: [r.iri], start, end, via: 'terms', note: r.warning ?? `'${phrase}' was read as '${r.label}' by close spelling` };
+  }
+  return null;
 }
 
 /** The curated link of a normalised phrase, if any: archive, lexicon term, status, licence, format or data literal. */

@@ -58,13 +58,14 @@ const DIM_VAR: Record<string, string> = {
   strain: 'strain',
   procedure: 'procedure',
   study: 'study',
+  session: 'session',
 };
 
 const SESSION_SLOTS = [
   'method', 'region', 'side', 'day', 'anchor', 'status', 'unpublished', 'format', 'indicator', 'instrument', 'session', 'keyword',
   'excitationWavelength', 'emissionWavelength', 'frameRate', 'samplingRate', 'pixelSize', 'depth', 'fieldOfView', 'laserPower',
 ];
-const SUBJECT_SLOTS = ['taxon', 'sex', 'strain', 'intervention', 'interventionSide', 'ageDays', 'subject'];
+const SUBJECT_SLOTS = ['taxon', 'sex', 'strain', 'intervention', 'interventionSide', 'interventionTarget', 'ageDays', 'subject'];
 const BLOOD_VESSEL = 'http://purl.obolibrary.org/obo/UBERON_0001981';
 
 export type OfflineDeps = { terms: TermIndex; lexicon: Lexicon; templates: Template[]; catalogue: () => Catalogue; limit: number };
@@ -233,6 +234,12 @@ export function buildFrame(question: string, linking: Linking, deps: OfflineDeps
 
   // --- intent -------------------------------------------------------------------------------------------------
   const head = headTarget(question, targets);
+  const askedSetting = deps.lexicon.settings.find(
+    (spec) =>
+      spec.property !== 'contentSize' &&
+      !linking.settings.some((x) => x.property === spec.property) &&
+      new RegExp(`^\\s*(?:what|which)\\s+(?:(?:were|was|are|is)\\s+)?(?:the\\s+)?(?:${spec.words.filter((x) => x.includes(' ')).map(escape).join('|') || '$^'})s?\\b`, 'i').test(question),
+  );
   const identifiers = byKind('identifier');
   if (identifiers.length > 0 && w.re(/\b(tell me about|describe|what do (?:we|you) know about|details (?:of|about|for|on)|information (?:on|about)|everything (?:on|about)|metadata (?:of|for))\b/)) {
     frame.intent = 'record';
@@ -250,17 +257,23 @@ export function buildFrame(question: string, linking: Linking, deps: OfflineDeps
     frame.intent = 'studies';
   } else if (w.re(/\b(how many|number of|count|counts|how often)\b/)) {
     frame.intent = 'count';
+  } else if (askedSetting !== undefined && !allTargets.some((t) => t.target === 'session')) {
+    // "What laser powers were used in CA1?": the values, counted. With sessions named, their list shows it.
+    frame.intent = 'count';
+    frame.group.push(askedSetting.property);
   } else if (head === 'file' || (byKind('format').length > 0 && head !== 'session' && head !== 'subject' && head !== 'study')) {
     frame.intent = 'files';
   } else if (head === 'study') {
     frame.intent = 'studies';
   } else if (head === 'subject' && !allTargets.some((t) => t.target === 'session' || t.target === 'file' || (t.dataWord && t.target === undefined))) {
     frame.intent = 'subjects';
-  } else if (head !== undefined && DIM_VAR[head] !== undefined && head !== 'subject' && head !== 'study') {
+  } else if (head !== undefined && DIM_VAR[head] !== undefined && head !== 'subject' && head !== 'study' && head !== 'session') {
     // "Which organisms…", "what objectives…", "which archives…": the distinct values, counted.
     frame.intent = 'count';
     frame.group.push(DIM_VAR[head]!);
   }
+
+  if (askedSetting !== undefined && frame.intent === 'sessions') frame.show.push(askedSetting.property);
 
   // --- grouping and measures (counts, sizes, studies) -----------------------------------------------------------
   if (frame.intent === 'count' || frame.intent === 'size' || frame.intent === 'studies') {
@@ -284,6 +297,8 @@ export function buildFrame(question: string, linking: Linking, deps: OfflineDeps
       }
     }
   }
+  // "In which hemisphere were the occlusions done?": with an intervention named, the side is the intervention's.
+  if (frame.group.includes('side') && byKind('intervention').length > 0) frame.group = frame.group.map((g) => (g === 'side' ? 'interventionSide' : g));
   if (frame.intent === 'count') {
     const counted = measureOf(question, head);
     frame.measure = counted;
@@ -308,8 +323,15 @@ export function buildFrame(question: string, linking: Linking, deps: OfflineDeps
     frame.conditions.push(`of ${labels(iris)} (or a narrower taxon)`);
   }
 
-  // Blood vessels next to an intervention are its target ("occlusion of the middle cerebral artery").
+  // Anatomy right after an intervention is its target ("a virus injection into CA1"); blood vessels next to one are
+  // too ("occlusion of the middle cerebral artery").
+  const targetsOfInterventions: LinkedTerm[] = [];
   const regions = byKind('anatomy').filter((t) => {
+    const after = byKind('intervention').find((i) => i.end <= t.start && /^\s*(?:\w+\s+)?(?:into|in|to|of|over|targeting|at)\s+(?:the\s+|a\s+)?$/i.test(question.slice(i.end, t.start)));
+    if (after !== undefined && !anchors.has(after)) {
+      targetsOfInterventions.push(t);
+      return false;
+    }
     const vessel = t.iris.some((i) => i === BLOOD_VESSEL || deps.terms.ancestors(i).includes(BLOOD_VESSEL));
     if (vessel && byKind('intervention').length > 0) {
       frame.dropped.push({ phrase: t.phrase, reason: 'read as the target of the intervention, not as the region recorded' });
@@ -317,6 +339,11 @@ export function buildFrame(question: string, linking: Linking, deps: OfflineDeps
     }
     return true;
   });
+  if (targetsOfInterventions.length > 0) {
+    const iris = targetsOfInterventions.flatMap((t) => t.iris);
+    setTerms('interventionTarget', iris);
+    frame.conditions.push(`where the intervention targeted ${labels(iris)} or a part of it`);
+  }
   if (regions.length > 0) {
     const iris = regions.flatMap((t) => t.iris);
     setTerms('region', iris);

@@ -2,7 +2,8 @@
 // described by its first line) whose lines carry markers saying which slot they depend on.
 //
 // Markers, at the end of a line:
-//   #[if a,b,!c]        keep the line when slot or flag a is filled, or b is, or c is not (any of them)
+//   #[if a,b,!c]        keep the line when slot or flag a is filled, or b is, or c is not (any of them);
+//                       `a&!b` within one item means both (a filled and b not)
 //   #[values a]         a `VALUES ?x { ... }` line: its values become slot a's terms; dropped when a is empty
 //   #[filter a]         a `FILTER(...)` line: rebuilt from slot a's comparisons on the line's first variable
 //   #[select]           a SELECT line: the variables the question asks to see are appended
@@ -16,7 +17,7 @@ import { join } from 'node:path';
 import type { Comparison } from './types.ts';
 
 export type Marker =
-  | { kind: 'if'; any: { name: string; negated: boolean }[] }
+  | { kind: 'if'; any: { name: string; negated: boolean }[][] }
   | { kind: 'values'; slot: string }
   | { kind: 'filter'; slot: string }
   | { kind: 'select' }
@@ -97,7 +98,7 @@ export function parseTemplate(file: string, text: string): Template {
     const m = MARKER.exec(content);
     const marker = m === null ? null : parseMarker(m[1]!, where);
     if (marker !== null) {
-      if (marker.kind === 'if') for (const c of marker.any) if (!c.name.includes(':')) slots.add(c.name);
+      if (marker.kind === 'if') for (const c of marker.any.flat()) if (!c.name.includes(':')) slots.add(c.name);
       if (marker.kind === 'values' || marker.kind === 'filter') slots.add(marker.slot);
     }
     if (inactive && marker === null) throw new Error(`${where}: a '#~' line needs a marker saying when it is taken`);
@@ -113,7 +114,10 @@ function parseMarker(body: string, where: string): Marker {
   switch (kind) {
     case 'if':
       if (arg === '') throw new Error(`${where}: #[if] needs at least one slot or flag`);
-      return { kind: 'if', any: arg.split(',').map((s) => ({ name: s.trim().replace(/^!/, ''), negated: s.trim().startsWith('!') })) };
+      return {
+        kind: 'if',
+        any: arg.split(',').map((item) => item.split('&').map((c) => ({ name: c.trim().replace(/^!/, ''), negated: c.trim().startsWith('!') }))),
+      };
     case 'values':
     case 'filter':
       if (!/^[A-Za-z][\w]*$/.test(arg)) throw new Error(`${where}: #[${kind}] needs one slot name, found '${arg}'`);
@@ -127,6 +131,11 @@ function parseMarker(body: string, where: string): Marker {
     default:
       throw new Error(`${where}: unknown marker #[${body}]; expected if, values, filter, select or group`);
   }
+}
+
+/** Whether an #[if] marker holds: any of its items, each with all of its conditions. */
+export function holds(fill: Fill, m: Extract<Marker, { kind: 'if' }>): boolean {
+  return m.any.some((all) => all.every((c) => filled(fill, c.name) !== c.negated));
 }
 
 /** Whether a name is filled: a slot with terms or comparisons, or a flag. */
@@ -147,7 +156,7 @@ export function instantiate(t: Template, fill: Fill): string {
       continue;
     }
     if (m.kind === 'if') {
-      if (m.any.some((c) => filled(fill, c.name) !== c.negated)) kept.push({ text, select: false });
+      if (holds(fill, m)) kept.push({ text, select: false });
     } else if (m.kind === 'values') {
       const terms = fill.slots.get(m.slot)?.terms ?? [];
       if (terms.length > 0) kept.push({ text: text.replace(/\{[^}]*\}/, `{ ${terms.join(' ')} }`), select: false });
