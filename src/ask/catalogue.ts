@@ -29,12 +29,15 @@ const USED = `${PREFIXES}SELECT DISTINCT ?p ?v WHERE {
   ?s ?p ?v . FILTER(isIRI(?v))
 } LIMIT 100000`;
 
+// Data values worth linking. Keywords and component titles count only where sessions can be reached through them
+// (the keyword slot is a condition on sessions): the public archives' many study keywords would shadow plain words.
 const LITERALS = `${PREFIXES}SELECT DISTINCT ?kind ?v WHERE {
   { ?s bg:indicator ?v . BIND("indicator" AS ?kind) }
   UNION { ?s bg:strain ?v . BIND("strain" AS ?kind) }
   UNION { ?i a bg:Instrument ; <http://schema.org/name> ?v . BIND("instrument" AS ?kind) }
-  UNION { ?st a bg:Study ; <http://www.w3.org/ns/dcat#keyword> ?v . BIND("keyword" AS ?kind) }
-  UNION { ?c a bg:StudyComponent ; dcterms:title ?v . BIND("keyword" AS ?kind) }
+  UNION { ?st a bg:Study ; <http://www.w3.org/ns/dcat#keyword> ?v . FILTER EXISTS { ?s1 a bg:Session ; bg:inStudy ?st } BIND("keyword" AS ?kind) }
+  UNION { ?c a bg:StudyComponent ; dcterms:title ?v . FILTER EXISTS { ?s2 a bg:Session ; bg:inComponent ?c } BIND("keyword" AS ?kind) }
+  UNION { ?a a bg:Analysis . { ?a bg:software ?v } UNION { ?a bg:method ?v } BIND("software" AS ?kind) }
 } LIMIT 100000`;
 
 const IDENTIFIERS = `${PREFIXES}SELECT ?x ?id ?type WHERE {
@@ -63,14 +66,30 @@ export async function buildCatalogue(execute: Executor, sources: SourceInfo[], t
     if (set === undefined) cat.used.set(p, (set = new Set()));
     set.add(r.v!.value);
   }
+  const add = (key: string, kind: LinkKind, value: string) => {
+    // A keyword that is also an indicator or instrument name links as the more specific kind.
+    if (!cat.literals.has(key) || (cat.literals.get(key)!.kind === 'keyword' && kind !== 'keyword')) cat.literals.set(key, { kind, value });
+  };
+  // Words of keywords, titles and software names, with the number of distinct values each occurs in.
+  const words = new Map<string, { kind: LinkKind; word: string; values: Set<string> }>();
   for (const r of literals.rows) {
     const value = r.v!.value;
     const key = normalizeKey(value);
     const kind = r.kind!.value as LinkKind;
-    if (key.length < 3 || (kind === 'keyword' && key.split(' ').length > 4)) continue;
-    // A keyword that is also an indicator or instrument name links as the more specific kind.
-    if (!cat.literals.has(key) || cat.literals.get(key)!.kind === 'keyword') cat.literals.set(key, { kind, value });
+    if ((value.match(/\p{L}/gu) ?? []).length < 3) continue;
+    if (kind !== 'keyword' || key.split(' ').length <= 4) add(key, kind, value);
+    if (kind === 'keyword' || kind === 'software') {
+      for (const word of value.split(/[\s,;:()+/]+/)) {
+        const w = normalizeKey(word);
+        if (w.length < 5 || !/\p{L}{3}/u.test(word) || w.includes(' ')) continue;
+        const entry = words.get(w) ?? { kind, word: word.toLowerCase().replace(/[^\p{L}\p{N}-]/gu, ''), values: new Set<string>() };
+        entry.values.add(value);
+        words.set(w, entry);
+      }
+    }
   }
+  // A word is linked alone only when it is distinctive: found in at most two values ("perfusion", "suite2p").
+  for (const [w, e] of words) if (e.values.size <= 2) add(w, e.kind, e.word);
   for (const r of ids.rows) {
     const id = r.id!.value;
     const kind = r.type!.value.replace(/^.*#/, '').toLowerCase() as 'subject' | 'session' | 'study';

@@ -5,7 +5,7 @@ import type { TermIndex } from '../terms/index.ts';
 import { normalizeKey, tokenize } from '../terms/normalize.ts';
 import { type Catalogue, holds, PROPERTY_OF_KIND } from './catalogue.ts';
 import { type Lexicon, WEAK_FORMATS } from './lexicon.ts';
-import type { Comparison, LinkedTerm, Linking, SettingCondition, TimeWindow } from './types.ts';
+import type { Comparison, DateWindow, LinkedTerm, Linking, SettingCondition, TimeWindow } from './types.ts';
 
 export type LinkContext = { terms: TermIndex; lexicon: Lexicon; catalogue: Catalogue };
 
@@ -62,13 +62,18 @@ export function linkQuestion(question: string, ctx: LinkContext): Linking {
         .map((t) => t.norm)
         .join(' ');
       const next = tokens[i + n]?.norm;
-      const make = curated(key, next, ctx, archivePhrases);
+      let make = curated(key, next, ctx, archivePhrases);
+      // Single words of software names are no better than the words of the question's frame ("recording").
+      const curatedElsewhere = archivePhrases.has(key) || ctx.lexicon.terms.has(key) || ctx.lexicon.statuses.has(key) || ctx.lexicon.licenses.has(key) || ctx.lexicon.formats.has(key);
+      if (n === 1 && !curatedElsewhere && literalWord(ctx, key) && (ctx.lexicon.glue.has(key) || ctx.lexicon.targets.has(key) || ctx.lexicon.dataWords.has(key))) make = null;
       // Names found in the data (instruments, indicators, strains) yield to an ontology term of the same words.
       const literal = ctx.catalogue.literals.get(key);
       if (make !== null) candidates.push({ i, n, rank: literal !== undefined && literal.kind !== 'keyword' && ctx.lexicon.terms.get(key) === undefined ? 0.5 : 2, make });
       // Study keywords and component titles ("capillaries", "place cells") rank below ontology terms.
       const keyword = literal;
-      if (make === null && keyword?.kind === 'keyword') {
+      const frameWord = (w: string) => ctx.lexicon.glue.has(w) || ctx.lexicon.targets.has(w) || ctx.lexicon.dataWords.has(w);
+      const rawPhrase = text.slice(tokens[i]!.start, tokens[i + n - 1]!.end);
+      if (make === null && keyword?.kind === 'keyword' && !(n === 1 && frameWord(key)) && /\p{L}/u.test(rawPhrase)) {
         candidates.push({ i, n, rank: 0, make: (start, end, phrase) => ({ kind: 'keyword', phrase, label: keyword.value, iris: [], value: keyword.value, start, end, via: 'data' }) });
       }
     }
@@ -107,9 +112,10 @@ export function linkQuestion(question: string, ctx: LinkContext): Linking {
 
   terms.sort((a, b) => a.start - b.start);
   const times = findTimes(text, terms, ctx.lexicon);
-  const settings = findSettings(text, ctx.lexicon);
-  const unresolved = findUnresolved(text, tokens, taken, times, settings, ctx);
-  return { terms, times, settings, unresolved };
+  const dates = findDates(text);
+  const settings = findSettings(text, ctx.lexicon).filter((x) => !dates.some((d) => x.start < d.end && x.end > d.start));
+  const unresolved = findUnresolved(text, tokens, taken, [...times, ...dates], settings, ctx);
+  return { terms, times, dates, settings, unresolved };
 }
 
 /** The label of any IRI the linker may produce: term index, vocabulary, or the IRI's last segment. */
@@ -139,15 +145,24 @@ function closeSpelling(phrase: string, key: string, start: number, end: number, 
       return { kind: lex.kind, phrase, label, iris: lex.iris, start, end, via: 'lexicon', note: `'${phrase}' was read as '${lex.phrase}' (${label}) by close spelling` };
     }
   }
+  // The slims: anatomy and methods only (fifteen thousand taxa are too many near neighbours), and only close to the
+  // term's own label.
   if (key.length < 8) return null;
-  for (const branch of ['anatomy', 'taxon', 'method', 'technique'] as const) {
+  for (const branch of ['anatomy', 'method', 'technique'] as const) {
     const r = ctx.terms.resolve(phrase, branch);
-    if (r.status !== 'resolved' || r.match !== 'fuzzy' || normalizeKey(r.label)[0] !== key[0]) continue;
+    if (r.status !== 'resolved' || r.match !== 'fuzzy') continue;
+    const label = normalizeKey(r.label);
+    if (label[0] !== key[0] || distance(label, key) > (key.length >= 10 ? 2 : 1)) continue;
     const kind = kindOf(ctx.terms, r.iri);
     if (kind === null) continue;
     return { kind, phrase, label: r.label, iris: [r.iri], start, end, via: 'terms', note: r.warning ?? `'${phrase}' was read as '${r.label}' by close spelling` };
   }
   return null;
+}
+
+function literalWord(ctx: LinkContext, key: string): boolean {
+  const literal = ctx.catalogue.literals.get(key);
+  return literal !== undefined && (literal.kind === 'software' || literal.kind === 'keyword');
 }
 
 /** The curated link of a normalised phrase, if any: archive, lexicon term, status, licence, format or data literal. */
@@ -386,6 +401,73 @@ function anchorAfter(text: string, from: number, terms: LinkedTerm[], relational
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// Calendar dates
+
+const MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
+const MONTH = String.raw`(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)`;
+const ISO = String.raw`(\d{4}-\d{2}-\d{2})`;
+const YEAR = String.raw`((?:19|20)\d{2})`;
+
+function monthNumber(m: string): number {
+  return MONTHS.findIndex((x) => x.startsWith(m.toLowerCase().slice(0, 3))) + 1;
+}
+
+/** The first day of a month and the first day of the next, as ISO dates. */
+function monthRange(year: number, month: number): [string, string] {
+  const next = month === 12 ? [year + 1, 1] : [year, month + 1];
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return [`${year}-${pad(month)}-01`, `${next[0]}-${pad(next[1]!)}-01`];
+}
+
+type DateRule = { re: RegExp; make: (m: RegExpExecArray) => Comparison[] };
+
+const DATE_RULES: DateRule[] = [
+  { re: new RegExp(String.raw`\b(?:between|from)\s+${ISO}\s+(?:and|to|until)\s+${ISO}`, 'gi'), make: (m) => [{ op: '>=', value: m[1]! }, { op: '<=', value: `${m[2]!}~` }] },
+  { re: new RegExp(String.raw`\b(before|until|by|after|since|from|on)\s+${ISO}`, 'gi'), make: (m) => dateComparisons(m[1]!, m[2]!, m[2]!, `${m[2]!}~`) },
+  {
+    re: new RegExp(String.raw`\b(in|during|before|after|since|from|until|by)?\s*${MONTH}\.?\s+(?:of\s+)?${YEAR}\b`, 'gi'),
+    make: (m) => {
+      const [a, b] = monthRange(Number(m[3]), monthNumber(m[2]!));
+      return dateComparisons(m[1] ?? 'in', a, a, b, true);
+    },
+  },
+  {
+    re: new RegExp(String.raw`\b(in|during|before|after|since|from|until|by)\s+${YEAR}\b`, 'gi'),
+    make: (m) => dateComparisons(m[1]!, `${m[2]}-01-01`, `${m[2]}-01-01`, `${Number(m[2]) + 1}-01-01`, true),
+  },
+  { re: new RegExp(String.raw`\b${ISO}\b`, 'gi'), make: (m) => [{ op: '>=', value: m[1]! }, { op: '<=', value: `${m[1]!}~` }] },
+];
+
+/**
+ * Comparisons on date text for a period [from, to): "in" is the period, "before" ends at its start, "after" starts
+ * at its end, "since"/"from" at its start, "until"/"by" end at its end. Text ending '~' sorts after every time of
+ * that day ("2024-03-12T10:00" < "2024-03-12~").
+ */
+function dateComparisons(word: string, start: string, from: string, to: string, exclusiveEnd = false): Comparison[] {
+  const w = word.toLowerCase();
+  const endOp = exclusiveEnd ? '<' : '<=';
+  if (w === 'before') return [{ op: '<', value: from }];
+  if (w === 'after') return [{ op: exclusiveEnd ? '>=' : '>', value: exclusiveEnd ? to : to }];
+  if (w === 'since' || w === 'from') return [{ op: '>=', value: start }];
+  if (w === 'until' || w === 'by') return [{ op: endOp, value: to }];
+  return [{ op: '>=', value: from }, { op: endOp, value: to }];
+}
+
+function findDates(text: string): DateWindow[] {
+  const out: DateWindow[] = [];
+  for (const rule of DATE_RULES) {
+    rule.re.lastIndex = 0;
+    for (let m = rule.re.exec(text); m !== null; m = rule.re.exec(text)) {
+      const start = m.index + (m[0].length - m[0].trimStart().length);
+      const end = m.index + m[0].length;
+      if (out.some((d) => start < d.end && end > d.start)) continue;
+      out.push({ comparisons: rule.make(m), phrase: text.slice(start, end), start, end });
+    }
+  }
+  return out.sort((a, b) => a.start - b.start);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Settings
 
 const COMPARATORS: [RegExp, Comparison['op']][] = [
@@ -409,7 +491,7 @@ function findSettings(text: string, lexicon: Lexicon): SettingCondition[] {
     const unit = unitWord === undefined ? undefined : lexicon.units.get(unitWord.toLowerCase().replace(/s$/, '')) ?? lexicon.units.get(unitWord.toLowerCase());
     const factor = unit?.factor ?? 1;
     const existing = out.find((s) => s.property === spec.property);
-    const scaled = comparisons.map((c) => ({ op: c.op, value: round(c.value * factor) }));
+    const scaled = comparisons.map((c) => ({ op: c.op, value: round(Number(c.value) * factor) }));
     if (existing !== undefined) {
       existing.comparisons.push(...scaled);
       existing.end = end;
@@ -501,7 +583,7 @@ function findUnresolved(
   text: string,
   tokens: ReturnType<typeof tokenize>,
   taken: boolean[],
-  times: TimeWindow[],
+  times: { start: number; end: number }[],
   settings: SettingCondition[],
   ctx: LinkContext,
 ): Linking['unresolved'] {

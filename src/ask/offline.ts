@@ -18,6 +18,9 @@ export type Frame = {
   group: string[];
   show: string[];
   measure?: { variable: string; name: string };
+  /** "the largest file", "the five latest sessions": the order and how many rows. */
+  order?: { variable: string; descending: boolean };
+  limit?: number;
   /** Plain-language pieces of the explanation, one per condition. */
   conditions: string[];
   /** Interpretations worth saying ("'stroke' taken as middle cerebral artery occlusion"). */
@@ -62,7 +65,7 @@ const DIM_VAR: Record<string, string> = {
 };
 
 const SESSION_SLOTS = [
-  'method', 'region', 'side', 'day', 'anchor', 'status', 'unpublished', 'format', 'indicator', 'instrument', 'session', 'keyword',
+  'method', 'region', 'side', 'day', 'anchor', 'date', 'status', 'unpublished', 'format', 'indicator', 'instrument', 'session', 'keyword', 'software', 'registeredTo',
   'excitationWavelength', 'emissionWavelength', 'frameRate', 'samplingRate', 'pixelSize', 'depth', 'fieldOfView', 'laserPower',
 ];
 const SUBJECT_SLOTS = ['taxon', 'sex', 'strain', 'intervention', 'interventionSide', 'interventionTarget', 'ageDays', 'subject'];
@@ -95,8 +98,12 @@ export function offlineTranslator(deps: OfflineDeps): Translator {
           frame.slots.delete(name);
         }
       }
-      const fill: Fill = { slots: frame.slots, flags: frame.flags, group: frame.group, show: frame.show, limit: deps.limit };
+      const fill: Fill = { slots: frame.slots, flags: frame.flags, group: frame.group, show: frame.show, limit: Math.min(frame.limit ?? deps.limit, deps.limit) };
       if (frame.measure !== undefined) fill.measure = frame.measure;
+      if (frame.order !== undefined) {
+        fill.order = frame.order;
+        fill.flags.add(`order:${frame.order.variable}`);
+      }
       for (const g of frame.group) fill.flags.add(`group:${g}`);
       for (const s of frame.show) fill.flags.add(`show:${s}`);
       if (frame.measure !== undefined) fill.flags.add(`measure:${frame.measure.name}`);
@@ -431,22 +438,27 @@ export function buildFrame(question: string, linking: Linking, deps: OfflineDeps
   }
 
   for (const id of identifiers) {
-    const slot = frame.intent === 'record' ? 'record' : id.value === 'subject' ? 'subject' : id.value === 'session' ? 'session' : null;
+    // "registered to M01-2P-BL": the session others are aligned to.
+    const registered = id.value === 'session' && /\b(?:registered|aligned|registration|co-registered)\s+(?:to|with|onto)\s+(?:session\s+)?$/i.test(question.slice(0, id.start));
+    const slot = registered ? 'registeredTo' : frame.intent === 'record' ? 'record' : id.value === 'subject' ? 'subject' : id.value === 'session' ? 'session' : null;
     if (slot === null) {
       frame.dropped.push({ phrase: id.phrase, reason: `${id.label} names a ${id.value}, which only 'tell me about …' questions use` });
       continue;
     }
     setTerms(slot, id.iris);
-    frame.conditions.push(`for ${id.label}`);
+    frame.conditions.push(registered ? `registered to ${id.label}` : `for ${id.label}`);
   }
 
-  for (const kind of ['indicator', 'strain', 'instrument', 'keyword'] as const) {
+  for (const kind of ['indicator', 'strain', 'instrument', 'keyword', 'software'] as const) {
     const all = byKind(kind);
     for (const t of all) if (t.value === undefined) frame.dropped.push({ phrase: t.phrase, reason: `${t.label} is an ontology ${kind} type, which the templates do not filter on` });
     const found = all.filter((t) => t.value !== undefined);
     if (found.length === 0) continue;
     frame.slots.set(kind, { terms: found.map((f) => literalTerm(f.value!.toLowerCase())) });
-    frame.conditions.push(kind === 'keyword' ? `about '${found.map((f) => f.value).join("' or '")}' (a study keyword or component title)` : `with ${kind} ${found.map((f) => f.value).join(' or ')}`);
+    const values = found.map((f) => f.value).join("' or '");
+    frame.conditions.push(
+      kind === 'keyword' ? `about '${values}' (a study keyword or component title)` : kind === 'software' ? `analysed with '${values}'` : `with ${kind} '${values}'`,
+    );
   }
 
   // Time windows: the day offsets, and the intervention they count from.
@@ -485,6 +497,34 @@ export function buildFrame(question: string, linking: Linking, deps: OfflineDeps
     for (const [kind, v] of dims) if (byKind(kind).length >= 2 && !frame.group.includes(v)) frame.group.push(v);
   }
 
+  if (linking.dates.length > 0) {
+    frame.slots.set('date', { comparisons: linking.dates.flatMap((d) => d.comparisons) });
+    frame.conditions.push(`dated ${linking.dates.map((d) => d.phrase.trim()).join(' and ')}`);
+    frame.show.push('date');
+  }
+
+  // "the largest file", "the five most recent sessions", "the oldest mice": ordered, and few.
+  const superlative = /\b(?:the\s+)?(?:(\d+|two|three|four|five|ten|twenty)\s+)?(largest|biggest|heaviest|smallest|latest|newest|most recent|last|earliest|oldest|first|youngest)\s+(?:\w+\s+){0,2}?(files?|sessions?|recordings?|mice|mouse|subjects?|animals?|rats?)\b/i.exec(question);
+  if (superlative !== null) {
+    const word = superlative[2]!.toLowerCase();
+    const noun = superlative[3]!.toLowerCase();
+    const order =
+      frame.intent === 'files'
+        ? /largest|biggest|heaviest/.test(word) ? { variable: 'size', descending: true } : word === 'smallest' ? { variable: 'size', descending: false } : undefined
+        : frame.intent === 'subjects'
+          ? word === 'oldest' ? { variable: 'ageDays', descending: true } : word === 'youngest' ? { variable: 'ageDays', descending: false } : undefined
+          : frame.intent === 'sessions'
+            ? /latest|newest|most recent|last/.test(word) ? { variable: 'date', descending: true } : /earliest|first|oldest/.test(word) ? { variable: 'date', descending: false } : undefined
+            : undefined;
+    if (order !== undefined) {
+      frame.order = order;
+      const n = superlative[1] === undefined ? undefined : (NUMBER_WORDS[superlative[1].toLowerCase()] ?? Number(superlative[1]));
+      frame.limit = n ?? (/s$|mice/.test(noun) ? 10 : 1);
+      if (!frame.show.includes(order.variable)) frame.show.push(order.variable);
+      frame.conditions.push(`the ${frame.limit === 1 ? '' : `${frame.limit} `}${word} first`);
+    }
+  }
+
   // Shown columns that conditions imply.
   if (frame.slots.has('taxon')) frame.show.push('species');
   if (frame.slots.has('sex')) frame.show.push('sex');
@@ -521,6 +561,8 @@ export function unhandledNegation(question: string, linking: Linking): boolean {
   }
   return false;
 }
+
+const NUMBER_WORDS: Record<string, number> = { two: 2, three: 3, four: 4, five: 5, ten: 10, twenty: 20 };
 
 function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

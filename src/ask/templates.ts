@@ -7,6 +7,7 @@
 //   #[values a]         a `VALUES ?x { ... }` line: its values become slot a's terms; dropped when a is empty
 //   #[filter a]         a `FILTER(...)` line: rebuilt from slot a's comparisons on the line's first variable
 //   #[select]           a SELECT line: the variables the question asks to see are appended
+//   #[order]            an ORDER BY line, replaced by the fill's order (largest, latest...) when there is one
 //   #[group]            a SELECT / GROUP BY / ORDER BY line: its plain variables become the group variables
 //                       (`#[group keep:file,size]` keeps those); with `measure`, COUNT(DISTINCT ?x) AS ?y is the measure
 // A line starting with `#~ ` is inactive in the file's own example and taken when its marker says so.
@@ -21,6 +22,7 @@ export type Marker =
   | { kind: 'values'; slot: string }
   | { kind: 'filter'; slot: string }
   | { kind: 'select' }
+  | { kind: 'order' }
   | { kind: 'group'; keep: string[]; measure: boolean };
 
 export type TemplateLine = { text: string; marker: Marker | null; inactive: boolean; line: number };
@@ -53,6 +55,8 @@ export type Fill = {
   show: string[];
   /** COUNT measure: variable counted and the name of the count column. */
   measure?: { variable: string; name: string };
+  /** Order of an #[order] line: by a variable, largest first when descending. */
+  order?: { variable: string; descending: boolean };
   limit: number;
 };
 
@@ -124,12 +128,14 @@ function parseMarker(body: string, where: string): Marker {
       return { kind, slot: arg };
     case 'select':
       return { kind: 'select' };
+    case 'order':
+      return { kind: 'order' };
     case 'group': {
       const keep = /keep:([\w,]+)/.exec(arg)?.[1]?.split(',') ?? [];
       return { kind: 'group', keep, measure: /\bmeasure\b/.test(arg) };
     }
     default:
-      throw new Error(`${where}: unknown marker #[${body}]; expected if, values, filter, select or group`);
+      throw new Error(`${where}: unknown marker #[${body}]; expected if, values, filter, select, order or group`);
   }
 }
 
@@ -160,13 +166,17 @@ export function instantiate(t: Template, fill: Fill): string {
     } else if (m.kind === 'values') {
       const terms = fill.slots.get(m.slot)?.terms ?? [];
       if (terms.length > 0) kept.push({ text: text.replace(/\{[^}]*\}/, `{ ${terms.join(' ')} }`), select: false });
+    } else if (m.kind === 'order') {
+      const indent = /^\s*/.exec(text)![0];
+      const o = fill.order;
+      kept.push({ text: o === undefined ? text : `${indent}ORDER BY ${o.descending ? `DESC(?${o.variable})` : `?${o.variable}`}`, select: false });
     } else if (m.kind === 'filter') {
       const comparisons = fill.slots.get(m.slot)?.comparisons ?? [];
       const variable = /\?\w+/.exec(text)?.[0];
       if (variable === undefined) throw new Error(`${t.file}:${l.line}: #[filter] line has no variable`);
       if (comparisons.length > 0) {
         const indent = /^\s*/.exec(text)![0];
-        kept.push({ text: `${indent}FILTER(${comparisons.map((c) => `${variable} ${c.op} ${formatNumber(c.value)}`).join(' && ')})`, select: false });
+        kept.push({ text: `${indent}FILTER(${comparisons.map((c) => formatComparison(variable, c)).join(' && ')})`, select: false });
       }
     } else {
       const line = regroup(text, fill, m, `${t.file}:${l.line}`);
@@ -206,6 +216,11 @@ function regroup(text: string, fill: Fill, m: Extract<Marker, { kind: 'group' }>
   const indent = /^\s*/.exec(text)![0];
   const line = `${head.slice(0, first)}${next.join(' ')}${head.slice(last)}${tail}`;
   return indent + line.slice(indent.length).replace(/ {2,}/g, ' ');
+}
+
+/** `?day > 7`; dates as text, `STR(?date) >= "2024-03-01"`, so xsd:date and xsd:dateTime values compare alike. */
+function formatComparison(variable: string, c: Comparison): string {
+  return typeof c.value === 'string' ? `STR(${variable}) ${c.op} ${JSON.stringify(c.value)}` : `${variable} ${c.op} ${formatNumber(c.value)}`;
 }
 
 function formatNumber(n: number): string {

@@ -16,6 +16,7 @@ export type LinkKind =
   | 'indicator'
   | 'strain'
   | 'keyword'
+  | 'software'
   | 'identifier'
   | 'time'
   | 'setting';
@@ -36,8 +37,14 @@ export type LinkedTerm = {
   note?: string;
 };
 
-/** A numeric condition: `day > 7`, `excitationWavelength >= 900` (canonical units: day, nm, um, Hz, mW, byte). */
-export type Comparison = { op: '>' | '>=' | '<' | '<=' | '='; value: number };
+/**
+ * A condition: `day > 7`, `excitationWavelength >= 900` (canonical units: day, nm, um, Hz, mW, byte), or on
+ * calendar dates, `date >= "2024-03-01"` (ISO 8601 text, compared as text so dates and date-times mix).
+ */
+export type Comparison = { op: '>' | '>=' | '<' | '<=' | '='; value: number | string };
+
+/** A calendar window ("in March 2024", "before 2024-06-01"), for the date a session or intervention happened. */
+export type DateWindow = { comparisons: Comparison[]; phrase: string; start: number; end: number };
 
 /** A time window relative to an intervention: day offsets, with the intervention named or not. */
 export type TimeWindow = { comparisons: Comparison[]; relativeTo?: LinkedTerm; phrase: string; start: number; end: number };
@@ -49,6 +56,7 @@ export type SettingCondition = { property: string; label: string; unit: string; 
 export type Linking = {
   terms: LinkedTerm[];
   times: TimeWindow[];
+  dates: DateWindow[];
   settings: SettingCondition[];
   /** Phrases that look like names (capitalised, quoted, or content words) and matched nothing. */
   unresolved: { phrase: string; start: number; end: number; reason: string; critical: boolean }[];
