@@ -207,3 +207,39 @@ describe('OpenAI-compatible chat model', () => {
     await expect(model.invoke('hello')).rejects.toThrow(`${base}/chat/completions answered 404: model not found`);
   });
 });
+
+describe('federated executor', () => {
+  it('asks the federation for ?_source on plain SELECTs, credits each row with it, and passes source failures on', async () => {
+    const { federatedExecutor, withSourceVariable } = await import('../src/ask/federated.ts');
+    expect(withSourceVariable('PREFIX bg: <http://x/#>\nSELECT ?s ?m WHERE { ?s bg:modality ?m } LIMIT 5')).toEqual({ text: 'PREFIX bg: <http://x/#>\nSELECT ?s ?m ?_source WHERE { ?s bg:modality ?m } LIMIT 5', added: true });
+    expect(withSourceVariable('SELECT DISTINCT ?s WHERE { ?s ?p ?o }').added).toBe(false);
+    expect(withSourceVariable('SELECT ?a (COUNT(?s) AS ?n) WHERE { ?s ?p ?a } GROUP BY ?a').added).toBe(false);
+    const seen: string[] = [];
+    const federation = {
+      config: { sources: [{ name: 'stroke-lab', enabled: true }, { name: 'offline-lab', enabled: false }] },
+      query: async (text: string) => {
+        seen.push(text);
+        return {
+          form: 'SELECT' as const,
+          variables: ['s', '_source'],
+          bindings: [{ s: { type: 'uri', value: 'http://x/id/stroke-lab/session/A' }, _source: { type: 'literal', value: 'stroke-lab' } }],
+          sources: [{ name: 'stroke-lab', kind: 'archive' as const, endpoint: '/archives/stroke-lab/sparql', status: 'answered' as const, rows: 1 }],
+          warnings: [{ source: 'visual-lab', kind: 'timeout', message: 'did not answer within 10000 ms' }],
+          plan: { mode: 'per-source' as const, query: text, notes: [] },
+          stats: { requests: 1, ms: 3 },
+        };
+      },
+    };
+    const { execute, sources } = federatedExecutor(federation as never);
+    expect(sources).toEqual([{ name: 'stroke-lab', title: 'stroke-lab' }]);
+    const r = await execute('SELECT ?s WHERE { ?s a <http://x/S> }', { timeoutMs: 1000 });
+    expect(seen).toEqual(['SELECT ?s ?_source WHERE { ?s a <http://x/S> }']);
+    expect(r).toEqual({
+      vars: ['s'],
+      rows: [{ s: { type: 'uri', value: 'http://x/id/stroke-lab/session/A' } }],
+      sources: ['stroke-lab'],
+      rowSources: [['stroke-lab']],
+      warnings: ['source visual-lab: did not answer within 10000 ms'],
+    });
+  });
+});

@@ -208,6 +208,7 @@ export function createAsk(deps: AskDeps): Asker {
 
     t = performance.now();
     answer.vars = result.vars;
+    answer.warnings.push(...(result.warnings ?? []));
     answer.truncated = result.rows.length >= limit;
     if (answer.truncated) answer.warnings.push(`Only the first ${limit} rows are shown; the answer has more.`);
     const credited = await credit(result, cat);

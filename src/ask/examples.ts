@@ -22,7 +22,8 @@ export function loadExamples(dir: string): Example[] {
         const t = parseTemplate(file, text);
         return example(name, t.purpose, t.asks, ownQuery(t));
       }
-      const purpose = /^#\s*(.+)$/m.exec(text)?.[1]?.trim() ?? name.replace(/-/g, ' ');
+      // The federation's named queries open with "# purpose: …".
+      const purpose = /^#\s*(?:purpose:\s*)?(.+)$/m.exec(text)?.[1]?.trim() ?? name.replace(/-/g, ' ');
       const body = text
         .split('\n')
         .filter((l) => !/^\s*#/.test(l))

@@ -130,6 +130,8 @@ export type ExecuteResult = {
   rowSources?: string[][];
   /** ASK queries. */
   boolean?: boolean;
+  /** Sources that failed or were skipped, in plain words (the answer still has the others' rows). */
+  warnings?: string[];
 };
 
 export type ExecuteOptions = { timeoutMs: number; signal?: AbortSignal };
