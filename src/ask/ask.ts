@@ -9,6 +9,7 @@ import { explainQuery } from './explain.ts';
 import { screenQuestion } from './guard.ts';
 import type { Lexicon } from './lexicon.ts';
 import { knownLabel, labelOf, linkQuestion } from './link.ts';
+import { sparqlPrefixes } from './prefixes.ts';
 import { buildSchema, type SchemaSummary } from './schema.ts';
 import type {
   Answer,
@@ -61,7 +62,7 @@ export type Asker = {
   deps: AskDeps;
 };
 
-const PREFIXES = 'PREFIX bg: <https://w3id.org/benchgraph/vocab#>\n';
+const PREFIXES = sparqlPrefixes('bg');
 const CREDIT_CHUNK = 400;
 
 /** Builds the ask pipeline over an executor and a translator. */

@@ -3,6 +3,7 @@
 import type { TermIndex } from '../terms/index.ts';
 import { normalizeKey } from '../terms/normalize.ts';
 import { archiveOfIri } from './executor.ts';
+import { sparqlPrefixes } from './prefixes.ts';
 import type { Executor, LinkKind, Row, SourceInfo, StudyCredit } from './types.ts';
 
 export type Catalogue = {
@@ -18,10 +19,7 @@ export type Catalogue = {
   studies: StudyCredit[];
 };
 
-const PREFIXES = `PREFIX bg: <https://w3id.org/benchgraph/vocab#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX schema: <http://schema.org/>
-`;
+const PREFIXES = sparqlPrefixes('bg', 'dcterms', 'schema', 'dcat');
 
 // Properties whose values are terms the linker checks for presence in the data.
 const USED = `${PREFIXES}SELECT DISTINCT ?p ?v WHERE {
@@ -34,8 +32,8 @@ const USED = `${PREFIXES}SELECT DISTINCT ?p ?v WHERE {
 const LITERALS = `${PREFIXES}SELECT DISTINCT ?kind ?v WHERE {
   { ?s bg:indicator ?v . BIND("indicator" AS ?kind) }
   UNION { ?s bg:strain ?v . BIND("strain" AS ?kind) }
-  UNION { ?i a bg:Instrument ; <http://schema.org/name> ?v . BIND("instrument" AS ?kind) }
-  UNION { ?st a bg:Study ; <http://www.w3.org/ns/dcat#keyword> ?v . FILTER EXISTS { ?s1 a bg:Session ; bg:inStudy ?st } BIND("keyword" AS ?kind) }
+  UNION { ?i a bg:Instrument ; schema:name ?v . BIND("instrument" AS ?kind) }
+  UNION { ?st a bg:Study ; dcat:keyword ?v . FILTER EXISTS { ?s1 a bg:Session ; bg:inStudy ?st } BIND("keyword" AS ?kind) }
   UNION { ?c a bg:StudyComponent ; dcterms:title ?v . FILTER EXISTS { ?s2 a bg:Session ; bg:inComponent ?c } BIND("keyword" AS ?kind) }
   UNION { ?a a bg:Analysis . { ?a bg:software ?v } UNION { ?a bg:method ?v } BIND("software" AS ?kind) }
 } LIMIT 100000`;

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import type { Asker } from './ask.ts';
+import { sparqlPrefixes } from './prefixes.ts';
 import type { Answer, ExecuteResult, Row } from './types.ts';
 
 export type EvalQuestion = {
@@ -60,13 +61,7 @@ export type EvalReport = {
   tags: TagScore[];
 };
 
-export const GOLD_PREFIXES = `PREFIX bg: <https://w3id.org/benchgraph/vocab#>
-PREFIX obo: <http://purl.obolibrary.org/obo/>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX dcat: <http://www.w3.org/ns/dcat#>
-PREFIX schema: <http://schema.org/>
-`;
+export const GOLD_PREFIXES = sparqlPrefixes('bg', 'obo', 'rdfs', 'dcterms', 'dcat', 'schema');
 
 /** Reads and checks a question set; errors name the file and the question. */
 export function loadQuestionSet(file: string): EvalQuestion[] {

@@ -7,6 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BENCHGRAPH, prefixes } from '../namespaces.ts';
 import { archiveOfIri } from './executor.ts';
+import { sparqlPrefixes } from './prefixes.ts';
 import type { Answer, Executor, RowTerm } from './types.ts';
 
 /** The published IRI of the answer context (src/ask/context.jsonld); versioned, so it never changes meaning. */
@@ -138,9 +139,7 @@ function doiIri(doi: string): string {
 // ---------------------------------------------------------------------------------------------------------------
 // RO-Crate 1.2
 
-const FILE_QUERY = `PREFIX bg: <https://w3id.org/benchgraph/vocab#>
-PREFIX schema: <http://schema.org/>
-SELECT ?record ?url ?format ?size WHERE {
+const FILE_QUERY = `${sparqlPrefixes('bg', 'schema')}SELECT ?record ?url ?format ?size WHERE {
   VALUES ?record { %RECORDS% }
   ?record bg:file|bg:analysis/bg:output ?file .
   ?file schema:contentUrl ?url .
@@ -191,7 +190,7 @@ export type CrateOptions = { generatedAt?: Date; files?: DataFile[]; label?: (ir
  */
 export function answerToRoCrate(answer: Answer, opts: CrateOptions = {}): Record<string, unknown> {
   const at = (opts.generatedAt ?? new Date()).toISOString();
-  const software = opts.software ?? { name: 'benchgraph', version: '0.1.0', url: 'https://w3id.org/benchgraph/' };
+  const software = opts.software ?? { name: 'benchgraph', version: '0.1.0', url: BENCHGRAPH };
   const graph: Record<string, unknown>[] = [];
   const licenses = new Set<string>();
   const people = new Map<string, string>();
@@ -222,7 +221,7 @@ export function answerToRoCrate(answer: Answer, opts: CrateOptions = {}): Record
     name: `Answered the question "${answer.question}"`,
     description: answer.explanation,
     endTime: at,
-    actionStatus: { '@id': answer.status === 'error' ? 'http://schema.org/FailedActionStatus' : 'http://schema.org/CompletedActionStatus' },
+    actionStatus: { '@id': `${prefixes.schema}${answer.status === 'error' ? 'FailedActionStatus' : 'CompletedActionStatus'}` },
     instrument: [{ '@id': 'query.rq' }, { '@id': software.url }],
     object: [...answer.sources.map((s) => ({ '@id': `#archive-${s.name}` })), ...studyIds.map((id) => ({ '@id': id }))],
     result: [{ '@id': 'results.csv' }, { '@id': 'results.jsonld' }],
@@ -235,7 +234,7 @@ export function answerToRoCrate(answer: Answer, opts: CrateOptions = {}): Record
     encodingFormat: 'application/sparql-query',
     programmingLanguage: { '@id': 'https://www.w3.org/TR/sparql11-query/' },
   });
-  graph.push({ '@id': 'https://www.w3.org/TR/sparql11-query/', '@type': 'http://schema.org/ComputerLanguage', name: 'SPARQL 1.1 Query Language', url: 'https://www.w3.org/TR/sparql11-query/' });
+  graph.push({ '@id': 'https://www.w3.org/TR/sparql11-query/', '@type': `${prefixes.schema}ComputerLanguage`, name: 'SPARQL 1.1 Query Language', url: 'https://www.w3.org/TR/sparql11-query/' });
   graph.push({ '@id': software.url, '@type': 'SoftwareApplication', name: software.name, version: software.version, url: software.url });
   graph.push({ '@id': 'results.csv', '@type': 'File', name: 'Results (CSV)', encodingFormat: 'text/csv', description: `${answer.rows.length} rows: ${answer.vars.join(', ')}, then archive, study and licence of each row.` });
   graph.push({ '@id': 'results.jsonld', '@type': 'File', name: 'Results (JSON-LD)', encodingFormat: 'application/ld+json', description: `The answer and its rows under the context ${CONTEXT_URL} (a copy is ask-context.jsonld).` });

@@ -1,6 +1,7 @@
 // Entity linking: finds the question's phrases that name terms (taxa, anatomy, methods, interventions, sex, sides,
 // formats, statuses, licences, archives, data values), time windows ("after day 7") and settings ("above 900 nm").
 import { distance } from 'fastest-levenshtein';
+import { prefixes } from '../namespaces.ts';
 import type { TermIndex } from '../terms/index.ts';
 import { normalizeKey, tokenize } from '../terms/normalize.ts';
 import { type Catalogue, holds, PROPERTY_OF_KIND } from './catalogue.ts';
@@ -10,7 +11,8 @@ import type { Comparison, DateWindow, LinkedTerm, Linking, SettingCondition, Tim
 export type LinkContext = { terms: TermIndex; lexicon: Lexicon; catalogue: Catalogue };
 
 const MAX_WORDS = 8;
-const METHOD_ROOTS = ['http://purl.obolibrary.org/obo/OBI_0000070', 'http://purl.obolibrary.org/obo/FBbi_root_00000000'];
+// Assays (OBI) and imaging methods (FBbi): what a session's modality is; other techniques are interventions.
+const METHOD_ROOTS = [`${prefixes.obo}OBI_0000070`, `${prefixes.obo}FBbi_root_00000000`];
 
 /** Links one question. Pure: everything it needs is in the context. */
 export function linkQuestion(question: string, ctx: LinkContext): Linking {

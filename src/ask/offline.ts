@@ -1,5 +1,6 @@
 // The offline translator: builds a frame (what is asked for, under which conditions, grouped how) from the linked
 // question, picks the template of queries/ask-*.rq that fits, and fills its typed slots. No model, no network.
+import { prefixes } from '../namespaces.ts';
 import type { TermIndex } from '../terms/index.ts';
 import { tokenize } from '../terms/normalize.ts';
 import type { Catalogue } from './catalogue.ts';
@@ -69,7 +70,7 @@ const SESSION_SLOTS = [
   'excitationWavelength', 'emissionWavelength', 'frameRate', 'samplingRate', 'pixelSize', 'depth', 'fieldOfView', 'laserPower',
 ];
 const SUBJECT_SLOTS = ['taxon', 'sex', 'strain', 'intervention', 'interventionSide', 'interventionTarget', 'ageDays', 'subject'];
-const BLOOD_VESSEL = 'http://purl.obolibrary.org/obo/UBERON_0001981';
+const BLOOD_VESSEL = `${prefixes.obo}UBERON_0001981`;
 
 export type OfflineDeps = { terms: TermIndex; lexicon: Lexicon; templates: Template[]; catalogue: () => Catalogue; limit: number };
 
