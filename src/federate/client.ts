@@ -111,6 +111,8 @@ export class SourceClient {
   readonly #states = new Map<string, QueryState>();
   readonly #estimate: (source: string, queryText: string) => number;
   #counter = 0;
+  /** Called with every subquery sent to a source (tests, benchmarks, debugging). */
+  trace: ((source: string, queryText: string | undefined) => void) | undefined;
 
   constructor(sources: RuntimeSource[], breaker: BreakerConfig, estimate: (source: string, queryText: string) => number) {
     for (const s of sources) {
@@ -203,6 +205,7 @@ export class SourceClient {
       return emptyAnswer(source);
     }
     for (const s of states) s.requests++;
+    this.trace?.(source.name, queryText);
     try {
       const signals = [init?.signal, ...states.map((s) => s.signal)].filter((s): s is AbortSignal => s != null);
       const response = await this.#send(source, url.href, { ...init, signal: signals.length > 0 ? AbortSignal.any(signals) : undefined });
@@ -216,8 +219,10 @@ export class SourceClient {
       return new Response(text, { status: response.status, headers: response.headers });
     } catch (error) {
       if (!(error instanceof SourceError)) throw error;
-      if (states.length > 0 && states.every((s) => s.signal.aborted)) throw error;
-      for (const s of states) s.warn({ source: error.source, kind: error.kind, message: error.message.replace(/^source "[^"]*": /, '') });
+      // Also for a query given up already: its Comunica streams may still read, and must not see an error.
+      if (!states.every((s) => s.signal.aborted)) {
+        for (const s of states) s.warn({ source: error.source, kind: error.kind, message: error.message.replace(/^source "[^"]*": /, '') });
+      }
       return emptyAnswer(source);
     }
   };
@@ -273,9 +278,10 @@ function jsonResponse(text: string): Response {
   return new Response(text, { headers: { 'content-type': JSON_TYPE } });
 }
 
-// A failed source contributes no rows (not SERVICE SILENT's single empty solution, which would join with everything).
+// A failed source contributes no rows (not SERVICE SILENT's single empty solution, which would join with everything);
+// for a TPF interface, an empty document: a fragment without triples.
 function emptyAnswer(source: RuntimeSource): Response {
-  if (source.kind === 'tpf') throw new Error(`source "${source.name}" is unavailable`);
+  if (source.kind === 'tpf') return new Response('', { headers: { 'content-type': 'text/turtle' } });
   return jsonResponse(EMPTY_RESULT);
 }
 

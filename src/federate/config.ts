@@ -35,6 +35,8 @@ export type SourceConfig = {
    * publish it in their VoID. Joins on such IRIs are known to stay inside the source.
    */
   uriSpace?: string;
+  /** Graphs of the source that are not its data (besides store system graphs, which are always left out). */
+  ignoreGraphs?: string[];
   /** Licence and citation to report with answers when the source's own description has none. */
   license?: string;
   citation?: string;
@@ -59,7 +61,7 @@ export const DEFAULT_REFRESH_MS = 30_000;
 
 const SOURCE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 const KINDS: readonly SourceKind[] = ['archive', 'benchgraph', 'sparql', 'tpf'];
-const SOURCE_KEYS = new Set(['name', 'type', 'url', 'archive', 'auth', 'timeout', 'enabled', 'ontology', 'uriSpace', 'license', 'citation']);
+const SOURCE_KEYS = new Set(['name', 'type', 'url', 'archive', 'auth', 'timeout', 'enabled', 'ontology', 'uriSpace', 'ignoreGraphs', 'license', 'citation']);
 const TOP_KEYS = new Set(['sources', 'breaker', 'refresh', 'timeout']);
 
 /** A federation file that does not say what is expected, with the file and line. */
@@ -157,6 +159,12 @@ export function parseFederation(text: string, origin: string, env: Record<string
       if (value === undefined || value === '') bad('auth', `environment variable ${auth.env as string} is not set (it holds the ${header} value for "${name as string}")`);
       const scheme = typeof auth.scheme === 'string' ? auth.scheme : header.toLowerCase() === 'authorization' ? 'Bearer' : '';
       source.auth = { header, env: auth.env as string, value: scheme ? `${scheme} ${value}` : (value as string) };
+    }
+    if (raw.ignoreGraphs !== undefined) {
+      if (!Array.isArray(raw.ignoreGraphs) || raw.ignoreGraphs.some((g) => typeof g !== 'string' || !/^[a-z][a-z0-9+.-]*:\S+$/i.test(g))) {
+        bad('ignoreGraphs', 'expected a list of graph IRIs');
+      }
+      source.ignoreGraphs = raw.ignoreGraphs as string[];
     }
     for (const key of ['uriSpace', 'license', 'citation'] as const) {
       if (raw[key] === undefined) continue;

@@ -144,6 +144,12 @@ export class Federation {
     }
   }
 
+  /** The plan a query would run, without running it. */
+  async explain(text: string): Promise<Plan> {
+    const available = await this.#available([]);
+    return planQuery(parseQuery(text), new Analyzer(available, this.ontology), { token: 'bgfq0', credits: this.#credits(available) });
+  }
+
   /** Builds (or refreshes) every source summary now; returns the sources that could not be summarized. */
   async refresh(): Promise<SourceWarning[]> {
     const warnings: SourceWarning[] = [];

@@ -274,7 +274,8 @@ class Context {
 
   service(source: string, inner: S.SelectQuery): S.Pattern {
     this.contacted.add(source);
-    return { type: 'service', name: namedNode(this.source(source).endpoint), silent: false, patterns: [inner] };
+    const body = { ...inner, where: opaqueFilters(inner.where ?? [], this.fresh) };
+    return { type: 'service', name: namedNode(this.source(source).endpoint), silent: false, patterns: [body] };
   }
 
   /**
@@ -419,8 +420,12 @@ function extractOntology(ctx: Context, query: S.Query, infos: TripleInfo[]): Ext
   if (!complete) return `the ontology patterns match more than ${MAX_ONTOLOGY_ROWS} rows`;
   const restricted = rows.length > ctx.maxValues ? restrictRows(ctx, rows, inner, triples) : rows;
   const tuples = new Set(restricted.map((r) => inner.map((v) => keyOf(r[`?${v}`])).join(' ')));
+  // Sources filter each variable on its own values (Comunica breaks up filters over several variables inside a
+  // SERVICE body); when the tuples are not all combinations of those values, the rows are joined outside too.
+  const product = inner.reduce((n, v) => n * new Set(restricted.map((r) => keyOf(r[`?${v}`]))).size, 1) === tuples.size;
   // Rows that differ only in variables the source does not bind still count (bag semantics): joined outside then.
-  const outside = filters.length > 0 || [...oVars].some((v) => !bound.has(v) && modifiers.has(v)) || tuples.size !== restricted.length;
+  const outside =
+    filters.length > 0 || !product || [...oVars].some((v) => !bound.has(v) && modifiers.has(v)) || tuples.size !== restricted.length;
   const hasConstant = infos.some((i) => !isVariable(i.triple.subject as S.Term) || !isVariable(i.triple.object)) || values.size > 0;
   return {
     triples,
@@ -469,7 +474,7 @@ function sourceBlock(ctx: Context, query: S.Query, name: string, extraction: Ext
       ctx.notes.push(`${name}: skipped, none of its values matches the ontology patterns`);
       return undefined;
     }
-    if (extraction.inner.length > 0) where.push(membership(extraction.inner, distinctRows(rows, extraction.inner)));
+    for (const v of extraction.inner) where.push(membership([v], distinctRows(rows, [v])));
     if (extraction.outside) outsidePatterns.push(valuesPattern(Object.keys(rows[0]!).map((k) => k.slice(1)), rows), ...extraction.filters);
   }
   const inner = innerQuery(ctx, query, pushableValues(clone(where)), name, ctx.joinedOutside);
@@ -531,18 +536,51 @@ function membership(vars: string[], rows: Row[]): S.FilterPattern {
 }
 
 /**
+ * FILTER e becomes BIND(e AS ?f) FILTER(?f) at the end of its group: the same solutions (an error leaves ?f unbound,
+ * which fails the filter as the error would), but Comunica's filter pushdown can no longer move it. Left alone, it
+ * moves filters into their own sub-groups around single triple patterns, which the source then evaluates as
+ * separate (often cross-product) joins. Filters with EXISTS, and filters of an OPTIONAL that read variables from
+ * outside it, keep their place.
+ */
+function opaqueFilters(where: Where, fresh: () => number, optional = false): Where {
+  const scope = new Set(inScope(where));
+  const kept: S.Pattern[] = [];
+  const moved: S.Pattern[] = [];
+  for (const p of where) {
+    if (p.type === 'filter') {
+      const e = JSON.stringify(p.expression);
+      const local = expressionVariables(p.expression).every((v) => scope.has(v));
+      if (e.includes('"exists"') || e.includes('"notexists"') || (optional && !local)) kept.push(p);
+      else {
+        const f = `_bg_f${fresh()}`;
+        moved.push(bind(p.expression, f), { type: 'filter', expression: variable(f) });
+      }
+      continue;
+    }
+    if (p.type === 'query') kept.push({ ...p, where: opaqueFilters(p.where ?? [], fresh) });
+    else if (p.type === 'optional') kept.push({ ...p, patterns: opaqueFilters(p.patterns, fresh, true) });
+    else if (p.type === 'group' || p.type === 'minus' || p.type === 'graph') kept.push({ ...p, patterns: opaqueFilters(p.patterns, fresh) });
+    else if (p.type === 'union') kept.push({ ...p, patterns: p.patterns.map((b) => ({ type: 'group', patterns: opaqueFilters(b.type === 'group' ? b.patterns : [b], fresh) }) as S.Pattern) });
+    else kept.push(p);
+  }
+  return [...kept, ...moved];
+}
+
+/**
  * Top-level VALUES blocks of a subquery in forms Comunica passes to the source: a FILTER when the variable is bound
  * by the group's triples, BINDs when it is a single row of otherwise unbound variables.
  */
 function pushableValues(where: Where): Where {
   const bound = new Set(mandatoryTriples(where).flatMap(tripleVariables));
+  const others = (self: S.Pattern) => new Set(inScope(where.filter((p) => p !== self)));
   return where.flatMap((p): S.Pattern[] => {
     if (p.type !== 'values' || p.values.length === 0) return [p];
     const vars = [...new Set(p.values.flatMap((r) => Object.keys(r).map((k) => k.slice(1))))];
     const complete = p.values.every((r) => vars.every((v) => r[`?${v}`] !== undefined));
     if (!complete) return [p];
     if (vars.every((v) => bound.has(v))) return [membership(vars, p.values as Row[])];
-    if (p.values.length === 1 && vars.every((v) => !bound.has(v))) return vars.map((v) => bind(p.values[0]![`?${v}`] as S.Expression, v));
+    const elsewhere = others(p);
+    if (p.values.length === 1 && vars.every((v) => !elsewhere.has(v))) return vars.map((v) => bind(p.values[0]![`?${v}`] as S.Expression, v));
     return [p];
   });
 }
@@ -840,7 +878,7 @@ function rewriteBgp(ctx: Context, triples: S.Triple[], provenanceParts: string[]
       // Bind join: the local ontology answers restrict what the source has to send.
       if (ontoRows && ontoRows.rows.length <= ctx.maxValues) {
         const shared = ontoRows.vars.filter((v) => vars.includes(v));
-        if (shared.length > 0) body.push(membership(shared, distinctRows(ontoRows.rows, shared)));
+        for (const v of shared) body.push(membership([v], distinctRows(ontoRows.rows, [v])));
       }
       const inner: S.SelectQuery = {
         type: 'query',

@@ -39,6 +39,8 @@ export type SourceSummary = {
 export const MAX_VALUES = 500;
 
 const NEVER = 'urn:benchgraph:no-uri-space:';
+/** Graphs SPARQL stores keep for themselves (Virtuoso's schema and server graphs), left out of every summary. */
+export const SYSTEM_GRAPHS = ['http://www.openlinksw.com/schemas/virtrdf#', 'http://www.w3.org/ns/ldp#', 'http://localuriqaserver/sparql'];
 const { rdf, dcterms, foaf, void: voidNs, xsd } = prefixes;
 const bg = prefixes.bg;
 const schema = prefixes.schema;
@@ -84,19 +86,22 @@ export async function buildSummary(client: SourceClient, name: string, descripti
   const source = client.source(name);
   const uriSpace = source.uriSpace ?? description.uriSpace;
   const ns = JSON.stringify(uriSpace ?? NEVER);
-  const notOntology = `FILTER(?g != <${ONTOLOGY_GRAPH}>)`;
+  // The ontology graph is the federation's own; store system graphs (Virtuoso's) are not data either.
+  const notOntology = `FILTER(?g NOT IN (${[ONTOLOGY_GRAPH, ...SYSTEM_GRAPHS, ...(source.ignoreGraphs ?? [])].map((g) => `<${g}>`).join(', ')}))`;
   const localS = `(isIRI(?s) && STRSTARTS(STR(?s), ${ns}))`;
   const localO = `(isIRI(?o) && STRSTARTS(STR(?o), ${ns}))`;
-  const run = (q: string) => client.select(name, q);
-  const [counts, classes, sharedS, sharedO, ontology, studies] = await Promise.all([
-    run(`SELECT ?p (COUNT(*) AS ?n) (SUM(IF(${localS}, 1, 0)) AS ?ls) (SUM(IF(${localO}, 1, 0)) AS ?lo)
+  // One query at a time, with a long time limit: aggregates over a whole archive take seconds on a busy server.
+  const timeoutMs = Math.max(60_000, source.timeoutMs * 6);
+  const run = (q: string) => client.select(name, q, timeoutMs);
+  const [counts, classes, sharedS, sharedO, ontology, studies] = await sequence([
+    () => run(`SELECT ?p (COUNT(*) AS ?n) (SUM(IF(${localS}, 1, 0)) AS ?ls) (SUM(IF(${localO}, 1, 0)) AS ?lo)
          WHERE { GRAPH ?g { ?s ?p ?o } ${notOntology} } GROUP BY ?p`),
-    run(`SELECT ?c (COUNT(*) AS ?n) (SUM(IF(${localS}, 1, 0)) AS ?ls)
+    () => run(`SELECT ?c (COUNT(*) AS ?n) (SUM(IF(${localS}, 1, 0)) AS ?ls)
          WHERE { GRAPH ?g { ?s <${rdf}type> ?c } ${notOntology} } GROUP BY ?c`),
-    run(`SELECT ?p (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } ${notOntology} FILTER(!${localS}) } GROUP BY ?p`),
-    run(`SELECT ?p (COUNT(DISTINCT ?o) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } ${notOntology} FILTER(!${localO}) } GROUP BY ?p`),
-    run(ONTOLOGY_COUNT_QUERY),
-    run(`SELECT DISTINCT ?study ?license ?citation WHERE {
+    () => run(`SELECT ?p (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } ${notOntology} FILTER(!${localS}) } GROUP BY ?p`),
+    () => run(`SELECT ?p (COUNT(DISTINCT ?o) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } ${notOntology} FILTER(!${localO}) } GROUP BY ?p`),
+    () => run(ONTOLOGY_COUNT_QUERY),
+    () => run(`SELECT DISTINCT ?study ?license ?citation WHERE {
            ?study <${rdf}type> <${bg}Study> .
            OPTIONAL { ?study <${dcterms}license> ?license }
            OPTIONAL { ?study <${bg}publication> ?pub . ?pub <${schema}citation> ?citation } }`),
@@ -106,9 +111,9 @@ export async function buildSummary(client: SourceClient, name: string, descripti
       .filter((b) => Number(b.n?.value ?? 0) <= MAX_VALUES && Number(b.n?.value ?? 0) > 0)
       .map((b) => b.p!.value);
   const manyOf = (r: JsonResults) => new Set(rows(r).filter((b) => Number(b.n?.value ?? 0) > MAX_VALUES).map((b) => b.p!.value));
-  const [valuesS, valuesO] = await Promise.all([
-    listValues(run, few(sharedS), 's', `FILTER(!${localS})`, notOntology),
-    listValues(run, few(sharedO), 'o', `FILTER(!${localO})`, notOntology),
+  const [valuesS, valuesO] = await sequence([
+    () => listValues(run, few(sharedS), 's', `FILTER(!${localS})`, notOntology),
+    () => listValues(run, few(sharedO), 'o', `FILTER(!${localO})`, notOntology),
   ]);
   const manyS = manyOf(sharedS);
   const manyO = manyOf(sharedO);
@@ -144,6 +149,13 @@ export async function buildSummary(client: SourceClient, name: string, descripti
     citation,
     builtAt: Date.now(),
   };
+}
+
+// Runs thunks one after the other (Promise.all's shape, without the concurrency).
+async function sequence<T>(thunks: (() => Promise<T>)[]): Promise<T[]> {
+  const out: T[] = [];
+  for (const t of thunks) out.push(await t());
+  return out;
 }
 
 function rows(r: JsonResults): Record<string, JsonTerm>[] {
