@@ -1,6 +1,6 @@
 // SPARQL Protocol extras over an archive store: a dataset given by the request, format conversion, test-mode updates.
 import { defaultGraph, namedNode, Store } from 'oxigraph';
-import { type ArchiveStore, QueryError, scanQuery } from './store.ts';
+import { type ArchiveStore, hasMergedDefaultGraph, QueryError, scanQuery } from './store.ts';
 
 /** The RDF dataset a SPARQL Protocol request names with `default-graph-uri` / `named-graph-uri`. */
 export type ProtocolDataset = { defaultGraphs: string[]; namedGraphs: string[] };
@@ -10,8 +10,9 @@ type OxQueryOptions = NonNullable<Parameters<ArchiveStore['query']>[1]>;
 /**
  * Runs a query and returns the engine's serialization in `mediaType` (a SPARQL results type for SELECT/ASK, an
  * RDF type for CONSTRUCT/DESCRIBE). With a `dataset`, exactly those graphs make up the default graph and the named
- * graphs, overriding FROM/FROM NAMED as the protocol requires; without one, the default graph is the union of all
- * graphs unless the query has its own FROM clauses. Relative IRIs in the query resolve against `baseIri`.
+ * graphs, overriding FROM/FROM NAMED as the protocol requires; without one, the default graph is the RDF merge of
+ * all graphs (each triple once) unless the query has its own FROM clauses. Relative IRIs in the query resolve
+ * against `baseIri`.
  *
  * @throws QueryError when the engine rejects the query (its message carries line and column).
  */
@@ -27,8 +28,9 @@ export function queryProtocol(
   if (dataset) {
     options.default_graph = dataset.defaultGraphs.map((g) => namedNode(g));
     options.named_graphs = dataset.namedGraphs.map((g) => namedNode(g));
-  } else if (!scanQuery(sparql).hasDataset) {
-    // oxigraph's union flag overrides FROM clauses, so it is only set for queries that do not name their dataset.
+  } else if (!hasMergedDefaultGraph(store) && !scanQuery(sparql).hasDataset) {
+    // An archive store's own default graph is the merge already; oxigraph's union flag would repeat a triple once per
+    // graph holding it. The flag overrides FROM clauses, so it is only set for queries that do not name their dataset.
     options.use_default_graph_as_union = true;
   }
   let result: ReturnType<ArchiveStore['query']>;

@@ -1,10 +1,8 @@
 // One in-memory store holding several archives at once (the union a federation answers over), with a map from
 // every record graph to the archive it came from, so answers can say where each row lives.
-import { readFile } from 'node:fs/promises';
-import { namedNode, Store } from 'oxigraph';
+import { Store } from 'oxigraph';
 import { listArchives, openArchive } from '../archive/archive.ts';
-import { ONTOLOGY_GRAPH } from '../namespaces.ts';
-import { type ArchiveStore, addArchive } from './store.ts';
+import { type ArchiveStore, addArchive, addOntologyFiles } from './store.ts';
 
 /** One archive of a union store: its name, title and licence from archive.json, and its record count. */
 export type UnionArchive = { name: string; title: string; license?: string; records: number; private: boolean };
@@ -19,13 +17,14 @@ export type UnionStore = {
 export type UnionOptions = {
   /** Archive names to load (default: every archive in the data directory, private ones included). */
   archives?: string[];
-  /** Ontology slims (Turtle) loaded once into {@link ONTOLOGY_GRAPH}, for closure queries. */
+  /** Ontology slims (.ttl, .nt, .owl, .rdf) loaded once into the ontology graph, for closure queries. */
   ontologyFiles?: string[];
 };
 
 /**
  * Loads archives of a data directory into one store. Record graphs keep their names (record IRIs carry the archive
- * name, so they never clash); each archive's provenance graph is merged into the shared provenance graph.
+ * name, so they never clash); each archive's provenance graph is merged into the shared provenance graph. The
+ * store's default graph is the merge of all of them, each triple once, however many records or archives repeat it.
  *
  * @throws Error naming the archive and file that does not load.
  */
@@ -43,13 +42,6 @@ export async function loadUnionStore(dataDir: string, opts: UnionOptions = {}): 
     if (meta.license !== undefined) entry.license = meta.license;
     archives.push(entry);
   }
-  for (const file of opts.ontologyFiles ?? []) {
-    const text = await readFile(file, 'utf8');
-    try {
-      store.load(text, { format: 'text/turtle', to_graph_name: namedNode(ONTOLOGY_GRAPH) });
-    } catch (error) {
-      throw new Error(`${file}: ${(error as Error).message}`, { cause: error });
-    }
-  }
+  await addOntologyFiles(store, opts.ontologyFiles ?? []);
   return { store, archives, archiveOfGraph };
 }
