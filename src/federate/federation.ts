@@ -218,7 +218,13 @@ export class Federation {
         (description.version !== undefined
           ? description.version === held.description?.version
           : Date.now() - held.summary.builtAt < this.config.refreshMs * 20);
-      if (!unchanged) held.summary = await buildSummary(this.client, source.name, description);
+      if (!unchanged) {
+        held.summary = await buildSummary(this.client, source.name, description);
+        const uriSpace = held.summary.uriSpace;
+        if (uriSpace && ![...held.summary.predicates.values()].some((p) => p.subjects.local)) {
+          this.#log(`${source.name}: no resource of the source is under its uriSpace ${uriSpace}; was it served with the --base it was ingested with?`);
+        }
+      }
       held.description = description;
       held.error = undefined;
     } catch (error) {

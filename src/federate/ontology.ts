@@ -1,9 +1,7 @@
 // The federator's own copy of the ontology slims: answers ontology-only patterns (closure, labels) without asking any
 // source, and tells which predicates and classes belong to the ontology rather than to the data.
-import { readFile } from 'node:fs/promises';
 import { ONTOLOGY_GRAPH, prefixes } from '../namespaces.ts';
-import { type ArchiveStore, queryStore, type SparqlJsonResults } from '../store/store.ts';
-import { storeFromDocuments } from '../store/testing.ts';
+import { addOntologyFiles, type ArchiveStore, queryStore, scratchStore, type SparqlJsonResults } from '../store/store.ts';
 
 /** The ontology graph every benchgraph archive also holds, loaded in-process. */
 export type LocalOntology = {
@@ -21,19 +19,11 @@ export type LocalOntology = {
 };
 
 const RDF_TYPE = `${prefixes.rdf}type`;
-const EXT_TYPES: Record<string, string> = { '.ttl': 'text/turtle', '.nt': 'application/n-triples', '.owl': 'application/rdf+xml', '.rdf': 'application/rdf+xml' };
 
-/** Loads ontology files (the same ones every archive store loads) into a store of their own. */
+/** Loads ontology files (the same ones every archive store loads) into a store of their own, as archives do. */
 export async function loadLocalOntology(files: string[]): Promise<LocalOntology> {
-  const documents = await Promise.all(
-    files.map(async (file) => {
-      const ext = /\.[a-z]+$/i.exec(file)?.[0]?.toLowerCase() ?? '';
-      const mediaType = EXT_TYPES[ext];
-      if (!mediaType) throw new Error(`${file}: unknown ontology file type; expected ${Object.keys(EXT_TYPES).join(', ')}`);
-      return { text: await readFile(file, 'utf8'), mediaType, graph: ONTOLOGY_GRAPH, baseIri: `file://${file}` };
-    }),
-  );
-  const store = storeFromDocuments(documents);
+  const store = scratchStore();
+  await addOntologyFiles(store, files);
   const select = (query: string): SparqlJsonResults => {
     const result = queryStore(store, query);
     if (!('results' in result)) throw new Error(`expected a SELECT or ASK query over the ontology: ${query}`);

@@ -103,7 +103,10 @@ function normalize(input: S.Query): S.Query {
   }
   let out: S.Query = query;
   if (query.queryType === 'DESCRIBE') out = describeToConstruct(query as S.DescribeQuery, fresh);
-  out.where = existsToJoins(mapBgps(out.where ?? [], (triples) => expandBgp(triples, fresh)));
+  out.where = inlineValues(existsToJoins(mapBgps(out.where ?? [], (triples) => expandBgp(triples, fresh))));
+  visitPatterns(out.where, (p) => {
+    if (p.type === 'query' && isWildcard(p.variables)) p.variables = inScope(p.where ?? []).filter((v) => !INTERNAL.test(v)).map((v) => variable(v));
+  });
   if (out.queryType === 'SELECT') {
     const select = out as S.SelectQuery;
     if (isWildcard(select.variables)) select.variables = inScope(select.where ?? []).filter((v) => !INTERNAL.test(v)).map((v) => variable(v));
@@ -169,6 +172,41 @@ function existsToJoins(where: Where): Where {
   });
 }
 
+/**
+ * `VALUES ?x { c }` (one variable, one row) becomes `BIND(c AS ?x)` at the end of its group and `c` in the group's own
+ * triples, so the planner sees the constant (a record IRI pins its archive). Only when ?x occurs nowhere else in the
+ * group but in its triples and filters (a nested OPTIONAL could see it unbound).
+ */
+function inlineValues(where: Where): Where {
+  const nestedWhere = (p: S.Pattern): S.Pattern => {
+    if (p.type === 'query') return { ...p, where: inlineValues(p.where ?? []) };
+    if ('patterns' in p && p.type !== 'service') {
+      if (p.type === 'union') return { ...p, patterns: p.patterns.map(nestedWhere) };
+      return { ...p, patterns: inlineValues(p.patterns) } as S.Pattern;
+    }
+    return p;
+  };
+  let out = where.map(nestedWhere);
+  for (const values of out.filter((p): p is S.ValuesPattern => p.type === 'values')) {
+    const keys = Object.keys(values.values[0] ?? {});
+    if (values.values.length !== 1 || keys.length !== 1) continue;
+    const name = keys[0]!.slice(1);
+    const term = values.values[0]![keys[0]!];
+    if (!term) continue;
+    const elsewhere = out.filter((p) => p !== values && p.type !== 'bgp' && p.type !== 'filter').flatMap((p) => expressionVariables(p));
+    if (elsewhere.includes(name)) continue;
+    const swap = (t: S.Term) => (isVariable(t) && t.value === name ? term : t);
+    // Last in the group: a BIND before the triples would make Comunica split a SERVICE body around it.
+    out = [
+      ...out
+        .filter((p) => p !== values)
+        .map((p) => (p.type === 'bgp' ? { ...p, triples: p.triples.map((t) => ({ subject: swap(t.subject as S.Term) as S.Triple['subject'], predicate: t.predicate, object: swap(t.object) })) } : p)),
+      bind(term as S.Expression, name),
+    ];
+  }
+  return out;
+}
+
 // A BGP whose triples use alternative paths becomes a group: the other triples, and one UNION per alternative.
 function expandBgp(triples: S.Triple[], fresh: () => number): S.Pattern {
   const plain = expandTriples(triples, fresh);
@@ -223,9 +261,9 @@ function expandTriples(triples: S.Triple[], fresh: () => number): S.Triple[] {
 class Context {
   readonly analyzer: Analyzer;
   readonly opts: PlanOptions;
-  readonly notes: string[] = [];
-  readonly contacted = new Set<string>();
-  readonly fresh = counter();
+  readonly notes: string[];
+  readonly contacted: Set<string>;
+  readonly fresh: () => number;
   /** Provenance variables the query mentions. */
   readonly provenance: Set<string>;
   /** Some source's answers are joined with ontology rows outside its SERVICE block (no aggregate pushdown then). */
@@ -233,9 +271,12 @@ class Context {
   /** Triples every solution of the (normalized) query matches. */
   readonly mandatory: S.Triple[];
 
-  constructor(analyzer: Analyzer, opts: PlanOptions, query: S.Query) {
+  constructor(analyzer: Analyzer, opts: PlanOptions, query: S.Query, parent?: Context) {
     this.analyzer = analyzer;
     this.opts = opts;
+    this.notes = parent?.notes ?? [];
+    this.contacted = parent?.contacted ?? new Set();
+    this.fresh = parent?.fresh ?? counter();
     const mentioned = new Set(allVariables(query));
     this.provenance = new Set(Object.values(PROVENANCE_VARIABLES).filter((v) => mentioned.has(v)));
     this.mandatory = mandatoryTriples(query.where ?? []);
@@ -757,8 +798,12 @@ function planDecomposed(ctx: Context, query: S.Query, reason: string): { query: 
           return { ...p, expression: rewriteExpression(p.expression, rewrite) };
         case 'bind':
           return { ...p, expression: rewriteExpression(p.expression, rewrite) };
-        case 'query':
+        case 'query': {
+          // A subquery whose modifiers can run per source (anchored DISTINCT or GROUP BY) goes whole to each source.
+          const sub = planPerSource(new Context(ctx.analyzer, ctx.opts, p, ctx), p);
+          if (typeof sub !== 'string') return sub.query as S.SelectQuery;
           return { ...p, where: rewrite(p.where ?? []) };
+        }
         default:
           return p;
       }
