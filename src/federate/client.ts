@@ -244,10 +244,16 @@ export class SourceClient {
     try {
       response = await source.transport(new Request(url, { ...init, headers, signal }));
     } catch (error) {
-      throw this.#failure(source, error, timeout, timeoutMs);
+      // A kept-alive connection the server closed just before reuse: sent again once on a fresh connection.
+      if (!isStaleConnection(error) || signal.aborted) throw this.#failure(source, error, timeout, timeoutMs);
+      try {
+        response = await source.transport(new Request(url, { ...init, headers, signal }));
+      } catch (again) {
+        throw this.#failure(source, again, timeout, timeoutMs);
+      }
     }
     if (!response.ok) {
-      const detail = (await response.text().catch(() => '')).trim().split('\n')[0]?.slice(0, 300) ?? '';
+      const detail = (await response.text().catch((e: Error) => `(the error body could not be read: ${e.message})`)).trim().split('\n')[0]?.slice(0, 300) ?? '';
       // 5xx and 429 say the source is unwell; a 4xx is about this request only.
       if (response.status >= 500 || response.status === 429) this.#breakers.get(source.name)!.failure();
       throw new SourceError(source.name, 'http-error', `HTTP ${response.status}${detail ? `: ${detail}` : ''}`);
@@ -272,6 +278,11 @@ export class SourceClient {
     const detail = e.cause?.code ?? e.cause?.message ?? e.message;
     return new SourceError(source.name, 'unreachable', `the connection failed (${detail})`);
   }
+}
+
+function isStaleConnection(error: unknown): boolean {
+  const code = (error as { cause?: { code?: string } }).cause?.code;
+  return code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET';
 }
 
 function jsonResponse(text: string): Response {

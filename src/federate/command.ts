@@ -6,6 +6,7 @@ import { HttpError } from '../serve/errors.ts';
 import { federatedSparqlRoute } from '../serve/federation-route.ts';
 import { createHandler } from '../serve/handler.ts';
 import type { SourceWarning } from './client.ts';
+import { PlanError, parseQuery } from './plan.ts';
 
 /** Options of {@link runFederatedQuery}. */
 export type FederatedQueryOptions = {
@@ -25,6 +26,13 @@ export type FederatedQueryOutput = { status: number; body: string; mediaType: st
  * 422: too many rows; 504: too slow) and `body` says why; source failures are 200 with `warnings`.
  */
 export async function runFederatedQuery(config: Config, sparql: string, opts: FederatedQueryOptions = {}): Promise<FederatedQueryOutput> {
+  // A malformed query is refused before any archive is loaded.
+  try {
+    parseQuery(sparql);
+  } catch (error) {
+    if (!(error instanceof PlanError)) throw error;
+    return { status: 400, body: `${error.message}\n`, mediaType: 'text/plain', warnings: [] };
+  }
   const handler = await createHandler({
     dataDir: config.dataDir,
     baseIri: config.baseIri,

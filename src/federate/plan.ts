@@ -270,6 +270,10 @@ class Context {
   joinedOutside = false;
   /** Triples every solution of the (normalized) query matches. */
   readonly mandatory: S.Triple[];
+  /** How often each variable occurs in the whole query (for projecting away what a group alone uses). */
+  readonly occurrences: Map<string, number>;
+  /** Only the set of answers matters (ASK, CONSTRUCT, SELECT DISTINCT without aggregates), not their multiplicity. */
+  readonly setSemantics: boolean;
 
   constructor(analyzer: Analyzer, opts: PlanOptions, query: S.Query, parent?: Context) {
     this.analyzer = analyzer;
@@ -280,6 +284,12 @@ class Context {
     const mentioned = new Set(allVariables(query));
     this.provenance = new Set(Object.values(PROVENANCE_VARIABLES).filter((v) => mentioned.has(v)));
     this.mandatory = mandatoryTriples(query.where ?? []);
+    this.occurrences = parent?.occurrences ?? countVariables(query);
+    const select = query as S.SelectQuery;
+    this.setSemantics =
+      query.queryType === 'ASK' ||
+      query.queryType === 'CONSTRUCT' ||
+      (query.queryType === 'SELECT' && Boolean(select.distinct || select.reduced) && !select.group && !hasAggregate(select));
   }
 
   #aggregation: Aggregation | undefined | null = null;
@@ -649,7 +659,9 @@ function innerQuery(ctx: Context, query: S.Query, where: Where, name: string, jo
   const aggregation = !ctx.joinedOutside && ctx.aggregation(select);
   if (aggregation) {
     // Each source groups by the same keys (an aliased key by its expression) and sends partial aggregates.
-    inner.group = aggregation.keys.map((k) => (k.alias ? { expression: k.expression, variable: variable(k.alias) } : { expression: variable(k.name) }));
+    if (aggregation.keys.length > 0) {
+      inner.group = aggregation.keys.map((k) => (k.alias ? { expression: k.expression, variable: variable(k.alias) } : { expression: variable(k.name) }));
+    }
     inner.variables = [...aggregation.keys.map((k) => variable(k.alias ?? k.name)), ...aggregation.parts];
     return inner;
   }
@@ -674,7 +686,7 @@ function outerQuery(ctx: Context, query: S.Query, blocks: S.Pattern[]): S.Query 
     const aggregation = ctx.aggregation(query as S.SelectQuery);
     if (aggregation && !ctx.joinedOutside) {
       select.variables = aggregation.outerProjection;
-      select.group = aggregation.keys.map((k) => ({ expression: variable(k.alias ?? k.name) }));
+      if (aggregation.keys.length > 0) select.group = aggregation.keys.map((k) => ({ expression: variable(k.alias ?? k.name) }));
       if (select.having) select.having = select.having.map(aggregation.recombine);
       if (select.order) select.order = select.order.map((o) => ({ ...o, expression: aggregation.recombine(o.expression) }));
     }
@@ -782,11 +794,12 @@ function anchoredVariables(ctx: Context, q: S.Query): Set<string> {
 function planDecomposed(ctx: Context, query: S.Query, reason: string): { query: S.Query; mode: 'decomposed' } {
   ctx.notes.push(`decomposed: ${reason}`);
   const provenanceParts: string[] = [];
+  let depth = 0;
   const rewrite = (patterns: Where): Where =>
     patterns.map((p): S.Pattern => {
       switch (p.type) {
         case 'bgp':
-          return rewriteBgp(ctx, p.triples, provenanceParts, patterns);
+          return rewriteBgp(ctx, p.triples, provenanceParts, patterns, depth === 0 && ctx.setSemantics);
         case 'group':
         case 'optional':
         case 'minus':
@@ -802,7 +815,10 @@ function planDecomposed(ctx: Context, query: S.Query, reason: string): { query: 
           // A subquery whose modifiers can run per source (anchored DISTINCT or GROUP BY) goes whole to each source.
           const sub = planPerSource(new Context(ctx.analyzer, ctx.opts, p, ctx), p);
           if (typeof sub !== 'string') return sub.query as S.SelectQuery;
-          return { ...p, where: rewrite(p.where ?? []) };
+          depth++;
+          const where = rewrite(p.where ?? []);
+          depth--;
+          return { ...p, where };
         }
         default:
           return p;
@@ -885,7 +901,7 @@ function ontologyPattern(ctx: Context, triples: S.Triple[], siblings: Where): { 
   return { pattern: ctx.service(holder.name, inner) };
 }
 
-function rewriteBgp(ctx: Context, triples: S.Triple[], provenanceParts: string[], siblings: Where): S.Pattern {
+function rewriteBgp(ctx: Context, triples: S.Triple[], provenanceParts: string[], siblings: Where, distinct: boolean): S.Pattern {
   const a = ctx.analyzer;
   const infos = triples.map((t) => a.info(t));
   const acting = new Map<TripleInfo, 'data' | 'onto' | 'both'>();
@@ -932,7 +948,15 @@ function rewriteBgp(ctx: Context, triples: S.Triple[], provenanceParts: string[]
         variables: vars.length > 0 ? vars.map((v) => variable(v)) : [new sparqljs.Wildcard()],
         where: [...body, ...ctx.marks(name, provenanceNames(k))],
       };
-      if (vars.length > 0) inner.variables = [...vars, ...[...ctx.provenance].map((p) => `_bg_${p.slice(1)}${k}`)].map((v) => variable(v));
+      // Under set semantics a group sends only the distinct values of the variables used outside it.
+      const own = countVariables(component.map((i) => i.triple));
+      const needed = distinct ? vars.filter((v) => (ctx.occurrences.get(v) ?? 0) > (own.get(v) ?? 0)) : vars;
+      if (distinct && needed.length < vars.length) {
+        inner.distinct = true;
+        if (needed.length === 0) inner.limit = 1;
+      }
+      const projected = needed.length > 0 ? needed : vars.slice(0, 1);
+      if (vars.length > 0) inner.variables = [...projected, ...[...ctx.provenance].map((p) => `_bg_${p.slice(1)}${k}`)].map((v) => variable(v));
       members.push({ type: 'group', patterns: [ctx.service(name, inner)] });
     }
     if (!anchored) members.push(ontologyPattern(ctx, component.map((i) => i.triple), siblings).pattern);
@@ -1146,6 +1170,26 @@ function inScope(where: Where): string[] {
         break;
     }
   }
+  return out;
+}
+
+/** How often each variable occurs in an AST (terms, expressions, VALUES rows). */
+function countVariables(x: unknown): Map<string, number> {
+  const out = new Map<string, number>();
+  const add = (v: string) => out.set(v, (out.get(v) ?? 0) + 1);
+  const walk = (y: unknown): void => {
+    if (Array.isArray(y)) return y.forEach(walk);
+    if (!y || typeof y !== 'object') return;
+    const t = y as { termType?: string; value?: string; type?: string; values?: Record<string, unknown>[] };
+    if (t.termType === 'Variable') {
+      add(t.value!);
+      return;
+    }
+    if (t.termType) return;
+    if (t.type === 'values' && Array.isArray(t.values)) for (const row of t.values) for (const k of Object.keys(row)) add(k.slice(1));
+    for (const v of Object.values(y)) walk(v);
+  };
+  walk(x);
   return out;
 }
 
