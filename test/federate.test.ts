@@ -7,8 +7,11 @@ import { runFederatedQuery } from '../src/federate/command.ts';
 import { FederationConfigError, parseFederation } from '../src/federate/config.ts';
 import type { Federation } from '../src/federate/federation.ts';
 import { HttpError } from '../src/serve/errors.ts';
+import { createFederation } from '../src/federate/federation.ts';
+import { defaultOntologyFiles } from '../src/serve/context.ts';
 import { federatedSparqlRoute, federationFor } from '../src/serve/federation-route.ts';
 import { createHandler, type Handler } from '../src/serve/handler.ts';
+import { startServer } from '../src/serve/server.ts';
 import { demoDataDir, namedQueries } from './fixtures/federate/harness.ts';
 
 const BG = 'PREFIX bg: <https://w3id.org/benchgraph/vocab#>\n';
@@ -185,6 +188,23 @@ describe('GET|POST /sparql', () => {
     const malformed = await routeError({ query: 'SELECT ?s WHERE { ?s ?p }' });
     expect(malformed.status).toBe(400);
     expect(malformed.message).toMatch(/^malformed query: Parse error on line 1/);
+  });
+});
+
+describe('over HTTP', () => {
+  it('federates archives served by another process through Comunica on Node 24 (undici 8)', async () => {
+    expect(Number(process.versions.node.split('.')[0])).toBeGreaterThanOrEqual(24);
+    const server = await startServer({ dataDir, port: 0, host: '127.0.0.1', workers: 1, log: () => {} });
+    try {
+      const yaml = `sources:\n${['memory-lab', 'stroke-lab', 'visual-lab'].map((n) => `  - { name: ${n}, type: benchgraph, url: "${server.url}/archives/${n}" }`).join('\n')}\n`;
+      const remote = await createFederation({ config: parseFederation(yaml, 'http.yaml'), ontologyFiles: defaultOntologyFiles(), log: () => {} });
+      const result = await remote.query(queries.get('sessions-by-taxon-and-region')!);
+      expect(result.warnings).toEqual([]);
+      expect(result.bindings).toHaveLength(59);
+      expect(result.stats.requests).toBe(1);
+    } finally {
+      await server.close();
+    }
   });
 });
 

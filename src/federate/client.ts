@@ -212,7 +212,10 @@ export class SourceClient {
       const text = await this.#read(source, response);
       if (source.kind !== 'tpf') {
         const checked = checkResults(text, response.headers.get('content-type'));
-        if (typeof checked === 'string') throw new SourceError(source.name, 'malformed', checked);
+        if (typeof checked === 'string') {
+          this.#breakers.get(source.name)!.failure();
+          throw new SourceError(source.name, 'malformed', checked);
+        }
         for (const s of states) s.rows.set(source.name, (s.rows.get(source.name) ?? 0) + checked.rows);
       }
       this.#breakers.get(source.name)!.success();
