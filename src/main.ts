@@ -14,6 +14,8 @@ import { loadTermIndex } from './terms/index.ts';
 import { runSlimCommand } from './terms/slim.ts';
 import { runGenerateCommand } from './generate.ts';
 import { importDemoArchives, runImportCommand } from './import/command.ts';
+import { runAskCommand } from './ask/command.ts';
+import { runFederatedQuery } from './federate/command.ts';
 import { demoLabs, isFirstRun } from './demo.ts';
 import { fieldNamer, loadShapes, validateBatch } from './validate/validate.ts';
 
@@ -29,6 +31,10 @@ const USAGE = `usage: benchgraph <command> [options]
                                                     import public archive metadata (directories recursively)
   archives [--data DIR] [--json]                    list archives: name, records, triples
   query --archive NAME [--data DIR] 'SPARQL'        run a query; SPARQL JSON results on stdout
+  query --federated [--federation FILE] [--data DIR] 'SPARQL'
+                                                    run a query over every archive (and configured sources)
+  ask [--data DIR] [--json] [--export csv|jsonld|rocrate --out PATH] "question"
+                                                    answer a question in plain language
   slims [--from DIR] [--out DIR]                    rebuild the ontology slims from full ontology files
   generate --labs N --seed S [--sessions N] [--out DIR]
                                                     write a deterministic synthetic federation (JSON Lines)
@@ -62,6 +68,8 @@ export async function main(argv: string[], out: Out = defaultOut): Promise<numbe
         return await serve(rest);
       case 'import':
         return await runImportCommand(rest);
+      case 'ask':
+        return await runAskCommand(rest, out);
       case undefined:
       case 'help':
       case '--help':
@@ -290,8 +298,30 @@ async function archivesCommand(argv: string[], out: Out): Promise<number> {
 }
 
 async function queryCommand(argv: string[], out: Out): Promise<number> {
-  const { values, positionals } = parse(argv, { ...common, archive: { type: 'string' }, format: { type: 'string' } });
-  if (!values.archive) throw new UsageError('--archive NAME is required');
+  const { values, positionals } = parse(argv, {
+    ...common,
+    archive: { type: 'string' },
+    format: { type: 'string' },
+    federated: { type: 'boolean' },
+    federation: { type: 'string' },
+    explain: { type: 'boolean' },
+  });
+  if (values.federated) {
+    if (positionals.length !== 1) throw new UsageError("give the query as one argument: benchgraph query --federated 'SELECT ...'");
+    const result = await runFederatedQuery(loadConfig(values), positionals[0]!, {
+      federationFile: values.federation,
+      format: values.format,
+      explain: values.explain,
+    });
+    for (const w of result.warnings) out.stderr(`benchgraph query: warning: ${JSON.stringify(w)}\n`);
+    if (result.status >= 400) {
+      out.stderr(`benchgraph query: ${result.body}`);
+      return result.status >= 500 ? 1 : 2;
+    }
+    out.stdout(result.body.endsWith('\n') ? result.body : `${result.body}\n`);
+    return 0;
+  }
+  if (!values.archive) throw new UsageError('--archive NAME (or --federated) is required');
   if (positionals.length !== 1) throw new UsageError("give the query as one argument: benchgraph query --archive NAME 'SELECT ...'");
   const config = loadConfig(values);
   const archive = await openArchive(config.dataDir, values.archive).catch((err: Error) => {

@@ -61,6 +61,8 @@ export type ServedArchive = {
 
 /** Everything a request handler needs; built once by {@link createContext}. */
 export type ServeContext = {
+  /** The data directory the archives were read from. */
+  dataDir: string;
   archives: Map<string, ServedArchive>;
   pool: WorkerPool;
   metrics: Metrics;
@@ -159,6 +161,7 @@ export async function createContext(options: ServeOptions): Promise<ServeContext
     throw error;
   }
   return {
+    dataDir: options.dataDir,
     archives,
     pool,
     metrics: new Metrics(),

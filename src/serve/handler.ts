@@ -5,6 +5,8 @@ import { createContext, type ServeContext, type ServedArchive, type ServeOptions
 import { describeRoute, listRoute } from './describe.ts';
 import { errorResponse, methodNotAllowed, notFound } from './errors.ts';
 import { linkedDataRoute } from './linked-data.ts';
+import { askRoute } from './ask-route.ts';
+import { federatedSparqlRoute } from './federation-route.ts';
 import { sparqlRoute } from './sparql.ts';
 import { tpfRoute } from './tpf.ts';
 
@@ -41,6 +43,8 @@ export async function createHandler(options: ServeOptions): Promise<Handler> {
  *
  *   GET          /  and  /archives            public archives (JSON, HTML, DCAT as Turtle/JSON-LD)
  *   GET          /archives/{name}             VoID + SPARQL Service Description + DCAT (Turtle, JSON-LD, N-Triples, HTML)
+ *   GET, POST    /sparql                      SPARQL 1.1 Protocol over the federation (every public archive)
+ *   POST         /ask                         a question in plain language (JSON in; JSON, CSV, JSON-LD, RO-Crate out)
  *   GET, POST    /archives/{name}/sparql      SPARQL 1.1 Protocol; without a query: the service description
  *   GET          /archives/{name}/tpf         Triple/Quad Pattern Fragments (subject, predicate, object, graph, page)
  *   GET          /id/{name}/{path}            Linked Data: the record (or resource) {base}id/{name}/{path}
@@ -57,6 +61,10 @@ function match(path: string): Route {
   }
   if (path === '/health') return { name: '/health', methods: READ, run: health };
   if (path === '/metrics') return { name: '/metrics', methods: READ, run: metrics };
+  if (path === '/sparql') {
+    return { name: '/sparql', methods: [...READ, 'POST'], run: (ctx, request, url) => federatedSparqlRoute(ctx, request, url) };
+  }
+  if (path === '/ask') return { name: '/ask', methods: ['POST'], run: (ctx, request) => askRoute(ctx, request) };
   const archivePath = /^\/archives\/([^/]+)(?:\/(sparql|tpf))?\/?$/.exec(path);
   if (archivePath) {
     const [, name, endpoint] = archivePath;
