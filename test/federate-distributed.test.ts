@@ -13,6 +13,9 @@ const run = promisify(execFile);
 const ROOT = new URL('..', import.meta.url).pathname;
 const ARCHIVES = ['lab-001', 'memory-lab', 'stroke-lab', 'visual-lab'];
 const missing = (await Promise.all(['virtuoso-t', 'isql-vt'].map((t) => run('sh', ['-c', `command -v ${t}`]).then(() => undefined, () => t)))).filter(Boolean);
+if (missing.length > 0 && process.env.CI === 'true') {
+  throw new Error(`federate-distributed: ${missing.join(' and ')} not installed; CI must run bash .ci/setup-virtuoso.sh`);
+}
 if (missing.length > 0) {
   process.stderr.write(`federate-distributed: skipped, ${missing.join(' and ')} not installed (bash .ci/setup-virtuoso.sh installs them)\n`);
 }
