@@ -4,7 +4,7 @@ import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
 import { runFederatedQuery } from '../src/federate/command.ts';
-import { FederationConfigError, parseFederation } from '../src/federate/config.ts';
+import { FederationConfigError, loadFederationFile, parseFederation } from '../src/federate/config.ts';
 import type { Federation } from '../src/federate/federation.ts';
 import { HttpError } from '../src/serve/errors.ts';
 import { createFederation } from '../src/federate/federation.ts';
@@ -79,6 +79,17 @@ describe('source selection', () => {
       ['memory-lab', 1],
       ['stroke-lab', 1],
       ['visual-lab', 1],
+    ]);
+  });
+
+  it('groups by the variable of a COUNT(DISTINCT) at the sources and counts distinct values over their rows', async () => {
+    const { result } = await traced(queries.get('modalities-in-several-archives')!);
+    expect(result.plan.query).toMatch(/GROUP BY \?modality \?archive\n/);
+    expect(result.plan.query).toContain('(COUNT(DISTINCT ?archive) AS ?archives)');
+    expect(result.sources.map((s) => [s.name, s.rows])).toEqual([
+      ['memory-lab', 2],
+      ['stroke-lab', 3],
+      ['visual-lab', 3],
     ]);
   });
 
@@ -255,6 +266,18 @@ describe('federation file', () => {
       },
       { name: 'old', kind: 'tpf', url: 'http://tpf.example.org/dataset', timeoutMs: 5000, enabled: false, ontology: false },
     ]);
+  });
+
+  it('documents every option in federation.example.yaml, which loads', () => {
+    const config = loadFederationFile(new URL('../federation.example.yaml', import.meta.url).pathname, {});
+    expect(config.sources.map((s) => `${s.name}:${s.kind}:${s.enabled}`)).toEqual([
+      'stroke-lab:archive:true',
+      'visual-lab:benchgraph:true',
+      'memory-lab-virtuoso:sparql:true',
+      'national-repository:sparql:false',
+      'old-fragments:tpf:false',
+    ]);
+    expect([config.breaker, config.refreshMs]).toEqual([{ failures: 3, cooldownMs: 30_000 }, 30_000]);
   });
 
   it('names the file and line of what is wrong', () => {

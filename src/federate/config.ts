@@ -156,9 +156,12 @@ export function parseFederation(text: string, origin: string, env: Record<string
       }
       const header = typeof auth.header === 'string' ? auth.header : 'Authorization';
       const value = env[auth.env as string];
-      if (value === undefined || value === '') bad('auth', `environment variable ${auth.env as string} is not set (it holds the ${header} value for "${name as string}")`);
+      // A disabled source may name a variable that is not set (it is never contacted).
+      if ((value === undefined || value === '') && source.enabled) {
+        bad('auth', `environment variable ${auth.env as string} is not set (it holds the ${header} value for "${name as string}")`);
+      }
       const scheme = typeof auth.scheme === 'string' ? auth.scheme : header.toLowerCase() === 'authorization' ? 'Bearer' : '';
-      source.auth = { header, env: auth.env as string, value: scheme ? `${scheme} ${value}` : (value as string) };
+      source.auth = { header, env: auth.env as string, value: scheme ? `${scheme} ${value ?? ''}` : (value ?? '') };
     }
     if (raw.ignoreGraphs !== undefined) {
       if (!Array.isArray(raw.ignoreGraphs) || raw.ignoreGraphs.some((g) => typeof g !== 'string' || !/^[a-z][a-z0-9+.-]*:\S+$/i.test(g))) {

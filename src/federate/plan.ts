@@ -686,7 +686,8 @@ function outerQuery(ctx: Context, query: S.Query, blocks: S.Pattern[]): S.Query 
     const aggregation = ctx.aggregation(query as S.SelectQuery);
     if (aggregation && !ctx.joinedOutside) {
       select.variables = aggregation.outerProjection;
-      if (aggregation.keys.length > 0) select.group = aggregation.keys.map((k) => ({ expression: variable(k.alias ?? k.name) }));
+      const outerKeys = aggregation.keys.filter((k) => !k.extra);
+      select.group = outerKeys.length > 0 ? outerKeys.map((k) => ({ expression: variable(k.alias ?? k.name) })) : undefined;
       if (select.having) select.having = select.having.map(aggregation.recombine);
       if (select.order) select.order = select.order.map((o) => ({ ...o, expression: aggregation.recombine(o.expression) }));
     }
@@ -694,7 +695,8 @@ function outerQuery(ctx: Context, query: S.Query, blocks: S.Pattern[]): S.Query 
   return outer;
 }
 
-type Key = { name: string; alias?: string; expression: S.Expression };
+/** A GROUP BY key of the partial aggregation; `extra` keys are grouped by at the sources only. */
+type Key = { name: string; alias?: string; expression: S.Expression; extra?: boolean };
 type Aggregation = {
   keys: Key[];
   parts: S.VariableExpression[];
@@ -719,6 +721,26 @@ function pushableAggregation(ctx: Context, q: S.SelectQuery): Aggregation | unde
   const combined = new Map<string, S.Expression>();
   let ok = true;
   const anchored = anchoredVariables(ctx, q);
+  // DISTINCT aggregates over one variable shared by sources: the sources also group by that variable, so the outer
+  // query sees each (group, value) once per source and applies the DISTINCT aggregate itself.
+  const distinctTargets = new Set<string>();
+  const collect = (e: unknown): void => {
+    if (Array.isArray(e)) return e.forEach(collect);
+    const x = e as S.AggregateExpression & { args?: unknown[] };
+    if (!x || typeof x !== 'object') return;
+    if (x.type === 'aggregate') {
+      if (!x.distinct) return;
+      const target = x.expression as S.Term;
+      distinctTargets.add(isVariable(target) ? (anchored.has(target.value) ? '' : target.value) : '*');
+      return;
+    }
+    if (x.args) x.args.forEach(collect);
+  };
+  collect([(q.variables as S.Variable[]).map((v) => ('expression' in v ? v.expression : undefined)), q.having, (q.order ?? []).map((o) => o.expression)]);
+  distinctTargets.delete('');
+  if (distinctTargets.has('*') || distinctTargets.size > 1) return undefined;
+  const extraKey = [...distinctTargets][0];
+  if (extraKey !== undefined && !keys.some((k) => k.name === extraKey)) keys.push({ name: extraKey, expression: variable(extraKey), extra: true });
   const part = (aggregation: string, expression: S.Expression | S.Wildcard, distinct: boolean): S.VariableTerm => {
     const key = JSON.stringify([aggregation, distinct, expression]);
     const existing = parts.find((p) => JSON.stringify([(p.expression as S.AggregateExpression).aggregation, (p.expression as S.AggregateExpression).distinct, (p.expression as S.AggregateExpression).expression]) === key);
@@ -737,8 +759,11 @@ function pushableAggregation(ctx: Context, q: S.SelectQuery): Aggregation | unde
       if (done) return done;
       const name = x.aggregation.toLowerCase();
       let out: S.Expression;
-      if (name === 'count') {
-        const target = x.expression as S.Term;
+      const target = x.expression as S.Term;
+      if (x.distinct && extraKey !== undefined && isVariable(target) && target.value === extraKey) {
+        // Evaluated by the outer query over the (group, value) rows.
+        out = e;
+      } else if (name === 'count') {
         if (x.distinct && !(isVariable(target) && anchored.has(target.value))) {
           ok = false;
           return e;
