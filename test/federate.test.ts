@@ -213,6 +213,20 @@ describe('over HTTP', () => {
       expect(result.warnings).toEqual([]);
       expect(result.bindings).toHaveLength(59);
       expect(result.stats.requests).toBe(1);
+
+      // A Triple Pattern Fragments interface as a source: Comunica's TPF client answers its patterns.
+      const tpfYaml = [
+        'sources:',
+        `  - { name: stroke-tpf, type: tpf, url: "${server.url}/archives/stroke-lab/tpf" }`,
+        `  - { name: visual-lab, type: benchgraph, url: "${server.url}/archives/visual-lab" }`,
+      ].join('\n');
+      const withTpf = await createFederation({ config: parseFederation(tpfYaml, 'tpf.yaml'), ontologyFiles: defaultOntologyFiles(), log: () => {} });
+      const studies = await withTpf.query(`${BG}SELECT ?study ?_source WHERE { ?study a bg:Study } ORDER BY ?study`);
+      expect(studies.warnings).toEqual([]);
+      expect(studies.bindings.map((b) => `${b.study!.value} ${b._source!.value}`)).toEqual([
+        'http://localhost:8080/id/stroke-lab/study/SR-2024 stroke-tpf',
+        'http://localhost:8080/id/visual-lab/study/VIS-ORI visual-lab',
+      ]);
     } finally {
       await server.close();
     }

@@ -854,18 +854,15 @@ function planDecomposed(ctx: Context, query: S.Query, reason: string): { query: 
   for (const standard of ctx.provenance) {
     const parts = provenanceParts.map((k) => variable(`_bg_${standard.slice(1)}${k}`));
     if (parts.length === 0) continue;
-    const joined: S.Expression =
-      parts.length === 1
-        ? parts[0]!
-        : {
-            type: 'operation',
-            operator: 'replace',
-            args: [
-              { type: 'operation', operator: 'concat', args: parts.flatMap((v, i) => [...(i > 0 ? [literal(' + ')] : []), { type: 'operation', operator: 'coalesce', args: [{ type: 'operation', operator: 'str', args: [v] }, literal('')] } as S.Expression]) },
-              literal('^( \\+ )+|( \\+ )+$'),
-              literal(''),
-            ],
-          };
+    // Names joined by " + " in pattern order, each once; parts of groups that did not match (OPTIONAL) are left out.
+    const op = (operator: string, ...args: S.Expression[]): S.Expression => ({ type: 'operation', operator, args });
+    const text = (v: S.VariableTerm) => op('coalesce', op('str', v), literal(''));
+    const pieces = parts.map((v, i) =>
+      i === 0
+        ? text(v)
+        : op('if', op('||', op('=', text(v), literal('')), op('in', text(v), parts.slice(0, i).map(text) as unknown as S.Expression)), literal(''), op('concat', literal(' + '), text(v))),
+    );
+    const joined: S.Expression = parts.length === 1 ? parts[0]! : op('replace', op('concat', ...pieces), literal('^ \\+ '), literal(''));
     out.where.push(bind(joined, standard));
   }
   return { query: out, mode: 'decomposed' };
