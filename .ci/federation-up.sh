@@ -57,7 +57,7 @@ start memory-lab "$WORK/logs/serve-memory-lab.log" "$NODE" "$CLI" serve --data "
 echo "federation-up: Virtuoso with lab-001 (HTTP $PV, SQL $PVSQL)"
 VDIR="$WORK/virtuoso"
 mkdir -p "$VDIR/db" "$VDIR/import"
-"$NODE" "$ROOT/scripts/federation/export-archive.ts" "$DATA" lab-001 "$VDIR/import/lab-001.nq" > "$WORK/logs/export.log"
+"$NODE" "$CLI" export --data "$DATA" --archive lab-001 --out "$VDIR/import/lab-001.nq" 2> "$WORK/logs/export.log"
 VSP=/var/lib/virtuoso-opensource-7/vsp
 [ -d "$VSP" ] || VSP="$VDIR"
 cat > "$VDIR/virtuoso.ini" <<INI
@@ -118,11 +118,7 @@ YAML
 
 echo "federation-up: federating server on $PF"
 mkdir -p "$WORK/empty"
-if "$NODE" "$CLI" serve --help 2>&1 | grep -q -- '--federation'; then
-  start federator "$WORK/logs/federator.log" "$NODE" "$CLI" serve --data "$WORK/empty" --federation "$WORK/federation.yaml" --port "$PF" --workers 1
-else
-  start federator "$WORK/logs/federator.log" "$NODE" "$ROOT/scripts/federation/serve-federation.ts" --data "$WORK/empty" --federation "$WORK/federation.yaml" --port "$PF"
-fi
+start federator "$WORK/logs/federator.log" "$NODE" "$CLI" serve --data "$WORK/empty" --federation "$WORK/federation.yaml" --port "$PF" --workers 1
 wait_http "http://127.0.0.1:$PF/health" "the federating server"
 
 cat > "$WORK/endpoints.env" <<ENV

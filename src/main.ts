@@ -17,6 +17,7 @@ import { importDemoArchives, runImportCommand } from './import/command.ts';
 import { runAskCommand } from './ask/command.ts';
 import { runFederatedQuery } from './federate/command.ts';
 import { demoLabs, isFirstRun } from './demo.ts';
+import { exportArchive } from './archive/export.ts';
 import { fieldNamer, loadShapes, validateBatch } from './validate/validate.ts';
 
 type Out = { stdout: (s: string) => void; stderr: (s: string) => void };
@@ -30,6 +31,7 @@ const USAGE = `usage: benchgraph <command> [options]
   import --format gide|idr-study|dandi|ome-xml --archive NAME [--data DIR] PATH...
                                                     import public archive metadata (directories recursively)
   archives [--data DIR] [--json]                    list archives: name, records, triples
+  export --archive NAME [--data DIR] [--out FILE.nq] write an archive's graphs as N-Quads (default: stdout)
   query --archive NAME [--data DIR] 'SPARQL'        run a query; SPARQL JSON results on stdout
   query --federated [--federation FILE] [--data DIR] 'SPARQL'
                                                     run a query over every archive (and configured sources)
@@ -38,7 +40,7 @@ const USAGE = `usage: benchgraph <command> [options]
   slims [--from DIR] [--out DIR]                    rebuild the ontology slims from full ontology files
   generate --labs N --seed S [--sessions N] [--out DIR]
                                                     write a deterministic synthetic federation (JSON Lines)
-  serve [--data DIR] [--port 8080] [--host 127.0.0.1] [--archive NAME]... [--base IRI]
+  serve [--data DIR] [--port 8080] [--host 127.0.0.1] [--archive NAME]... [--base IRI] [--federation FILE]
                                                     serve archives: SPARQL 1.1, TPF, Linked Data, VoID
   start [--data DIR] [--port N]                     ingest the demo labs on first run, then serve
 
@@ -58,6 +60,8 @@ export async function main(argv: string[], out: Out = defaultOut): Promise<numbe
         return await archivesCommand(rest, out);
       case 'query':
         return await queryCommand(rest, out);
+      case 'export':
+        return await exportCommand(rest, out);
       case 'slims':
         return await runSlimCommand(rest);
       case 'generate':
@@ -294,6 +298,20 @@ async function archivesCommand(argv: string[], out: Out): Promise<number> {
       out.stdout(`${a.name.padEnd(width)}  ${String(a.records).padStart(8)}  ${String(a.triples).padStart(10)}${a.private ? '  (private)' : ''}\n`);
     }
   }
+  return 0;
+}
+
+async function exportCommand(argv: string[], out: Out): Promise<number> {
+  const { values, positionals } = parse(argv, { ...common, archive: { type: 'string' }, out: { type: 'string' } });
+  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  if (!values.archive) throw new UsageError('expected --archive NAME');
+  const config = loadConfig(values);
+  await openArchive(config.dataDir, values.archive).catch((err: Error) => {
+    throw new UsageError(err.message);
+  });
+  const summary = await exportArchive(config.dataDir, values.archive, values.out ?? process.stdout);
+  const where = values.out ?? 'stdout';
+  out.stderr(`benchgraph export: ${summary.archive}: ${summary.records} records, ${summary.bytes} bytes of N-Quads to ${where}\n`);
   return 0;
 }
 

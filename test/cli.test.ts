@@ -1,10 +1,12 @@
 // The CLI's verbs and exit codes, run in-process on fixtures and temporary data directories.
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { Parser } from 'n3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROVENANCE_GRAPH } from '../src/archive/provenance.ts';
 import { main } from '../src/main.ts';
 
 const fixtures = join(import.meta.dirname, 'fixtures', 'records');
@@ -113,6 +115,26 @@ describe('benchgraph ingest, archives and query', () => {
     const r = await run('query', '--data', data, '--archive', 'nope', 'ASK {}');
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('nope');
+  });
+
+  it('exports an archive as N-Quads: every record graph and the provenance graph', async () => {
+    const out = join(data, 'demo.nq');
+    const r = await run('export', '--data', data, '--archive', 'demo', '--out', out);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/demo: 3 records, \d+ bytes of N-Quads/);
+    const quads = new Parser({ format: 'N-Quads' }).parse(await readFile(out, 'utf8'));
+    const graphs = new Set(quads.map((q) => q.graph.value));
+    const list = JSON.parse((await run('archives', '--data', data, '--json')).stdout) as { name: string; triples: number }[];
+    const recordQuads = quads.filter((q) => q.graph.value !== PROVENANCE_GRAPH);
+    expect(recordQuads).toHaveLength(list.find((a) => a.name === 'demo')!.triples);
+    expect([...graphs].filter((g) => g.includes('/id/demo/'))).toHaveLength(3);
+    expect(quads.length).toBeGreaterThan(recordQuads.length);
+  });
+
+  it('exits 2 on export of an unknown archive', async () => {
+    const r = await run('export', '--data', data, '--archive', 'nope');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('archive "nope" not found');
   });
 });
 

@@ -1,6 +1,7 @@
 // The federation over the three demo archives of one server: source selection, plans, provenance, the /sparql
 // protocol and formats, the CLI runner, and the federation file.
-import { rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
 import { runFederatedQuery } from '../src/federate/command.ts';
@@ -233,6 +234,28 @@ describe('over HTTP', () => {
   });
 });
 
+describe('benchgraph serve --federation FILE', () => {
+  it('federates only the sources of the file on /sparql', async () => {
+    const file = join(dataDir, 'stroke-only.yaml');
+    await writeFile(file, 'sources:\n  - { name: stroke, archive: stroke-lab }\n');
+    const own = await createHandler({ dataDir, workers: 1, federation: file, log: () => {} });
+    try {
+      const response = await own(new Request(`http://test.local/sparql?${new URLSearchParams({ query: `${BG}SELECT DISTINCT ?_source WHERE { ?s a bg:Study }` })}`));
+      expect(response.status).toBe(200);
+      const rows = (await response.json()) as { results: { bindings: Record<string, { value: string }>[] } };
+      expect(rows.results.bindings.map((b) => b._source!.value)).toEqual(['stroke']);
+    } finally {
+      await own.close(0);
+    }
+  });
+
+  it('fails to start, naming the file, when the file names an archive the server does not serve', async () => {
+    const file = join(dataDir, 'unknown.yaml');
+    await writeFile(file, 'sources:\n  - { name: nowhere, archive: no-such-lab }\n');
+    await expect(createHandler({ dataDir, workers: 1, federation: file, log: () => {} })).rejects.toThrow(/unknown\.yaml.*no-such-lab/);
+  });
+});
+
 describe('benchgraph query --federated', () => {
   it('answers from the archives of a data directory', async () => {
     const out = await runFederatedQuery(loadConfig({ data: dataDir }, {}), `${BG}SELECT (COUNT(*) AS ?n) WHERE { ?s a bg:Session }`, { format: 'csv' });
@@ -282,8 +305,8 @@ describe('federation file', () => {
     ]);
   });
 
-  it('documents every option in federation.example.yaml, which loads', () => {
-    const config = loadFederationFile(new URL('../federation.example.yaml', import.meta.url).pathname, {});
+  it('documents every option in examples/federation.yaml, which loads', () => {
+    const config = loadFederationFile(new URL('../examples/federation.yaml', import.meta.url).pathname, {});
     expect(config.sources.map((s) => `${s.name}:${s.kind}:${s.enabled}`)).toEqual([
       'stroke-lab:archive:true',
       'visual-lab:benchgraph:true',

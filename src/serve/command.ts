@@ -4,7 +4,10 @@ import { ConfigError, loadConfig } from '../config.ts';
 import { startServer } from './server.ts';
 
 const USAGE = `usage: benchgraph serve [--data DIR] [--port 8080] [--host 127.0.0.1] [--archive NAME]... [--base IRI]
-                       [--timeout MS] [--max-rows N] [--workers N]`;
+                       [--timeout MS] [--max-rows N] [--workers N] [--federation FILE]
+
+  --federation FILE   sources of the federated endpoint /sparql (YAML, see examples/federation.yaml);
+                      without it /sparql federates every public archive served here`;
 
 /**
  * Runs the server; resolves with the exit code once a signal has shut it down (0), or at once on bad arguments
@@ -24,6 +27,7 @@ export async function runServeCommand(argv: string[]): Promise<number> {
         timeout: { type: 'string' },
         'max-rows': { type: 'string' },
         workers: { type: 'string' },
+        federation: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -40,7 +44,7 @@ export async function runServeCommand(argv: string[]): Promise<number> {
   let config: ReturnType<typeof loadConfig>;
   let workers: number | undefined;
   try {
-    const { archive: _archives, workers: workerFlag, ...flags } = values;
+    const { archive: _archives, workers: workerFlag, federation: _federation, ...flags } = values;
     config = loadConfig(flags as Record<string, string | boolean | undefined>);
     if (workerFlag !== undefined) {
       workers = Number(workerFlag);
@@ -63,6 +67,7 @@ export async function runServeCommand(argv: string[]): Promise<number> {
       maxResultRows: config.maxResultRows,
       ...(values.archive ? { archives: values.archive as string[] } : {}),
       ...(workers ? { workers } : {}),
+      ...(typeof values.federation === 'string' ? { federation: values.federation } : {}),
     });
   } catch (error) {
     process.stderr.write(`benchgraph serve: could not start: ${(error as Error).message}\n`);

@@ -43,6 +43,11 @@ export type ServeOptions = {
   tpfPageSize?: number;
   /** TPF counts stop at this many matches and are then reported as an estimate (default 1,000, about 1 ms). */
   tpfCountCap?: number;
+  /**
+   * Federation file (YAML, see examples/federation.yaml) of the federated endpoint `/sparql`; without it `/sparql`
+   * federates every public archive this server serves.
+   */
+  federation?: string;
   /** Where errors and notices go (default: stderr). */
   log?: Logger;
 };
@@ -63,6 +68,8 @@ export type ServedArchive = {
 export type ServeContext = {
   /** The data directory the archives were read from. */
   dataDir: string;
+  /** Federation file of `/sparql`; undefined: every public archive of this server. */
+  federationFile: string | undefined;
   archives: Map<string, ServedArchive>;
   pool: WorkerPool;
   metrics: Metrics;
@@ -162,6 +169,7 @@ export async function createContext(options: ServeOptions): Promise<ServeContext
   }
   return {
     dataDir: options.dataDir,
+    federationFile: options.federation,
     archives,
     pool,
     metrics: new Metrics(),

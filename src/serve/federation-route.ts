@@ -26,7 +26,7 @@ const federations = new WeakMap<ServeContext, Promise<Federation>>();
  *
  * @throws FederationConfigError for a federation file that names an unknown or private archive
  */
-export function federationFor(ctx: ServeContext, federationFile?: string): Promise<Federation> {
+export function federationFor(ctx: ServeContext, federationFile = ctx.federationFile): Promise<Federation> {
   let f = federations.get(ctx);
   if (!f) {
     f = (async () => {
@@ -71,7 +71,7 @@ function localTransport(ctx: ServeContext): Transport {
 }
 
 /** `GET|POST /sparql`. Add `explain=true` to get the plan in the JSON results' `federation` member. */
-export async function federatedSparqlRoute(ctx: ServeContext, request: Request, url: URL, federationFile?: string): Promise<Response> {
+export async function federatedSparqlRoute(ctx: ServeContext, request: Request, url: URL, federationFile = ctx.federationFile): Promise<Response> {
   const { query, params } = await readQuery(ctx, request, url);
   if (query === undefined) {
     throw badRequest('expected a "query" parameter (form field) or an application/sparql-query body');

@@ -6,7 +6,7 @@ import { describeRoute, listRoute } from './describe.ts';
 import { errorResponse, methodNotAllowed, notFound } from './errors.ts';
 import { linkedDataRoute } from './linked-data.ts';
 import { askRoute } from './ask-route.ts';
-import { federatedSparqlRoute } from './federation-route.ts';
+import { federatedSparqlRoute, federationFor } from './federation-route.ts';
 import { sparqlRoute } from './sparql.ts';
 import { tpfRoute } from './tpf.ts';
 
@@ -34,6 +34,15 @@ const READ = ['GET', 'HEAD'];
  */
 export async function createHandler(options: ServeOptions): Promise<Handler> {
   const ctx = await createContext(options);
+  if (ctx.federationFile !== undefined) {
+    // A bad federation file fails the start, not the first query.
+    try {
+      await federationFor(ctx);
+    } catch (error) {
+      await ctx.pool.close(0);
+      throw error;
+    }
+  }
   const handler = (request: Request) => handle(ctx, request);
   return Object.assign(handler, { close: (graceMs?: number) => ctx.pool.close(graceMs), context: ctx });
 }
@@ -43,7 +52,7 @@ export async function createHandler(options: ServeOptions): Promise<Handler> {
  *
  *   GET          /  and  /archives            public archives (JSON, HTML, DCAT as Turtle/JSON-LD)
  *   GET          /archives/{name}             VoID + SPARQL Service Description + DCAT (Turtle, JSON-LD, N-Triples, HTML)
- *   GET, POST    /sparql                      SPARQL 1.1 Protocol over the federation (every public archive)
+ *   GET, POST    /sparql                      SPARQL 1.1 Protocol over the federation (--federation FILE, or every public archive)
  *   POST         /ask                         a question in plain language (JSON in; JSON, CSV, JSON-LD, RO-Crate out)
  *   GET, POST    /archives/{name}/sparql      SPARQL 1.1 Protocol; without a query: the service description
  *   GET          /archives/{name}/tpf         Triple/Quad Pattern Fragments (subject, predicate, object, graph, page)

@@ -1,6 +1,6 @@
 // Writes queries/NAME.expected.srj for every named query (a .rq with a "# purpose:" line): its answer on the demo
 // labs, from one store holding all three. Run it after changing a query or the demo data, and review the diff.
-// usage: node scripts/federation/expected-results.ts
+// usage: npm run queries:expected
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
