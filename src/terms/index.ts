@@ -535,14 +535,14 @@ async function readIndex(dir: string): Promise<TermIndex> {
         text = await readFile(file, 'utf8');
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-          throw new Error(`${file}: missing; build the slims with \`benchgraph slims\``);
+          throw new Error(`${file}: missing; build the slims with \`benchgraph slims\``, { cause: e });
         }
         throw e;
       }
       try {
         return new Parser({ baseIRI: `file://${file}` }).parse(text);
       } catch (e) {
-        throw new Error(`${file}: ${(e as Error).message}`);
+        throw new Error(`${file}: ${(e as Error).message}`, { cause: e });
       }
     }),
   );

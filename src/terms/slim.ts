@@ -106,7 +106,7 @@ export async function buildSlims(opts: BuildSlimsOptions): Promise<SlimSummary> 
   try {
     alignments = new Parser().parse(await readFile(alignmentsFile, 'utf8'));
   } catch (e) {
-    throw new Error(`${alignmentsFile}: ${(e as Error).message}`);
+    throw new Error(`${alignmentsFile}: ${(e as Error).message}`, { cause: e });
   }
 
   // Classes that alignments.ttl and openMINDS point at are seeds too, so that the links land on kept terms.
@@ -402,7 +402,7 @@ async function buildOpenminds(s: SlimSource, from: string): Promise<Built> {
     try {
       doc = JSON.parse(text) as Record<string, unknown>;
     } catch (e) {
-      throw new Error(`${rel}: not valid JSON: ${(e as Error).message}`);
+      throw new Error(`${rel}: not valid JSON: ${(e as Error).message}`, { cause: e });
     }
     const id = doc['@id'];
     const label = doc.name;

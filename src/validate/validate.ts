@@ -97,7 +97,7 @@ function compileShapes(dir: string): Shapes {
       quads.push(...new Parser({ baseIRI: `file://${file}` }).parse(readFileSync(file, 'utf8')));
     } catch (err) {
       // n3 names the line; add the file.
-      throw new Error(`${file}: ${(err as Error).message}`);
+      throw new Error(`${file}: ${(err as Error).message}`, { cause: err });
     }
   }
   const dataset = rdf.dataset(quads);
