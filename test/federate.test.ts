@@ -72,6 +72,35 @@ describe('source selection', () => {
     );
   });
 
+  it('answers an ordered query no source can answer with no rows and no request', async () => {
+    // No demo archive has C. elegans: the plan is an empty pattern, and Comunica hands back its ORDER BY stream
+    // already ended.
+    const { result, sent } = await traced(`${BG}PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+      SELECT ?study ?sample WHERE {
+        ?sample bg:inStudy ?study ; bg:species ?species .
+        ?species rdfs:subClassOf* <http://purl.obolibrary.org/obo/NCBITaxon_6239> .
+      } ORDER BY ?study`);
+    expect(sent).toEqual([]);
+    expect(result.bindings).toEqual([]);
+  });
+
+  it('writes a FILTER EXISTS turned into a join as valid SPARQL inside a UNION branch', async () => {
+    const text = `${BG}PREFIX dcat: <http://www.w3.org/ns/dcat#>
+      SELECT DISTINCT ?v WHERE {
+        { ?st a bg:Study ; dcat:keyword ?v . FILTER EXISTS { ?x a bg:Session ; bg:inStudy ?st } }
+        UNION { ?s bg:strain ?v }
+      }`;
+    const { result } = await traced(text);
+    const expected = new Set<string>();
+    for (const name of ['memory-lab', 'stroke-lab', 'visual-lab']) {
+      const response = await handler(new Request(`http://test.local/archives/${name}/sparql?${new URLSearchParams({ query: text })}`));
+      const json = (await response.json()) as { results: { bindings: { v: { value: string } }[] } };
+      for (const b of json.results.bindings) expected.add(b.v.value);
+    }
+    expect(expected.size).toBeGreaterThan(3);
+    expect(new Set(result.bindings.map((b) => b.v!.value))).toEqual(expected);
+  });
+
   it('sends aggregates as partial counts, one row per archive, and sums them', async () => {
     const { result, sent } = await traced(queries.get('counts-per-archive')!);
     expect(sent).toEqual(['memory-lab', 'stroke-lab', 'visual-lab']);

@@ -186,8 +186,15 @@ export function createAsk(deps: AskDeps): Asker {
       const fb = translation.fallback;
       const checkedFallback = checkQuery(fb.sparql, schemaSummary, { limit });
       if (checkedFallback.ok) {
-        const r = await deps.execute(checkedFallback.sparql, { timeoutMs: deps.timeoutMs, signal: opts.signal });
-        if (r.rows.length > 0) {
+        let r: ExecuteResult | null = null;
+        try {
+          r = await deps.execute(checkedFallback.sparql, { timeoutMs: deps.timeoutMs, signal: opts.signal });
+        } catch (error) {
+          if (!(error instanceof QueryError)) throw error;
+          // The answer stays the (empty) answer of the main query; say why the wider one is missing.
+          answer.warnings.push(`The study-level query could not be run: ${error.message}`);
+        }
+        if (r !== null && r.rows.length > 0) {
           result = r;
           checked = checkedFallback;
           answer.explanation = fb.explanation;

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import type { Asker } from './ask.ts';
 import { sparqlPrefixes } from './prefixes.ts';
-import type { Answer, ExecuteResult, Row } from './types.ts';
+import type { Answer, ExecuteResult, Executor, Row } from './types.ts';
 
 export type EvalQuestion = {
   id: string;
@@ -125,7 +125,13 @@ export function expandCases(questions: EvalQuestion[], archives: string[]): { ca
  * Runs every case through the asker. Leave-one-out: the texts of a case's own question (the question and all its
  * paraphrases) are excluded from example retrieval, so no question sees its own example.
  */
-export async function runEval(asker: Asker, cases: EvalCase[], skipped: EvalReport['skipped'] = []): Promise<EvalReport> {
+export async function runEval(
+  asker: Asker,
+  cases: EvalCase[],
+  skipped: EvalReport['skipped'] = [],
+  /** Runs the gold queries (default: the asker's own executor); the union store when the asker federates. */
+  goldExecute: Executor = asker.deps.execute,
+): Promise<EvalReport> {
   const gold = new Map<string, ExecuteResult>();
   const results: CaseResult[] = [];
   await asker.schema();
@@ -153,7 +159,7 @@ export async function runEval(asker: Asker, cases: EvalCase[], skipped: EvalRepo
     if (q.answerable) {
       let g = gold.get(q.id);
       if (g === undefined) {
-        g = await asker.deps.execute(GOLD_PREFIXES + q.gold!, { timeoutMs: asker.deps.timeoutMs });
+        g = await goldExecute(GOLD_PREFIXES + q.gold!, { timeoutMs: asker.deps.timeoutMs });
         gold.set(q.id, g);
       }
       result.goldRows = g.rows.length;

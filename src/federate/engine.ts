@@ -79,6 +79,8 @@ type Stream<T> = {
   on(event: 'end', f: () => void): unknown;
   on(event: 'error', f: (e: Error) => void): unknown;
   destroy(error?: Error): void;
+  /** AsyncIterator: true once the stream has ended. */
+  readonly done?: boolean;
 };
 
 function drain<T>(stream: Stream<T>, each: (item: T) => boolean, signal?: AbortSignal): Promise<void> {
@@ -106,6 +108,9 @@ function drain<T>(stream: Stream<T>, each: (item: T) => boolean, signal?: AbortS
     });
     stream.on('end', () => finish());
     stream.on('error', (e) => finish(e));
+    // Comunica can hand over a stream that has already ended (ORDER BY over an empty local pattern such as the
+    // plan of a query no source can answer); its 'end' event is then never seen.
+    if (stream.done) finish();
   });
 }
 

@@ -72,7 +72,7 @@ export function planQuery(input: S.Query, analyzer: Analyzer, opts: PlanOptions)
   const planned = typeof perSource === 'string' ? planDecomposed(ctx, query, perSource) : perSource;
   return {
     form: query.queryType as Plan['form'],
-    query: generator.stringify(planned.query),
+    query: generator.stringify(braceSubqueries(planned.query)),
     mode: planned.mode,
     sources: [...ctx.contacted],
     variables: query.queryType === 'SELECT' ? projectedNames(query as S.SelectQuery) : [],
@@ -129,6 +129,26 @@ function describeToConstruct(q: S.DescribeQuery, fresh: () => number): S.Constru
     template: branches.map((b) => b.triples[0]!),
     where: [...(q.where ?? []), described],
   };
+}
+
+/**
+ * sparqljs writes a subquery without braces, which is only valid SPARQL where it is alone in its group (as in
+ * `SERVICE <s> { SELECT ... }`); next to other patterns (a FILTER EXISTS turned into a join inside a UNION branch)
+ * it needs a group of its own.
+ */
+function braceSubqueries<Q extends S.Query>(query: Q): Q {
+  const list = (patterns: S.Pattern[]): S.Pattern[] =>
+    patterns.map((p) => {
+      const inner = one(p);
+      return inner.type === 'query' && patterns.length > 1 ? ({ type: 'group', patterns: [inner] } as S.GroupPattern) : inner;
+    });
+  const one = (p: S.Pattern): S.Pattern => {
+    if (p.type === 'query') return { ...p, where: list(p.where ?? []) };
+    if (p.type === 'union') return { ...p, patterns: p.patterns.map(one) };
+    if ('patterns' in p) return { ...p, patterns: list(p.patterns) } as S.Pattern;
+    return p;
+  };
+  return { ...query, where: list(query.where ?? []) };
 }
 
 /**
