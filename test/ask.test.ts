@@ -1,7 +1,7 @@
 // The ask pipeline over the demo federation: templates, linking, screening, query checks, answers with provenance,
 // exports (CSV, JSON-LD round trip, RO-Crate 1.2), the CLI command, the POST /ask handler and the LangChain tool.
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
@@ -280,6 +280,21 @@ describe('benchgraph ask', () => {
     expect([answer.status, answer.rows.length]).toEqual(['answered', 32]);
     expect((await checkRoCrate(dir)).errors).toEqual([]);
     expect(existsSync(join(dir, 'results.csv'))).toBe(true);
+  });
+
+  it('asks only the sources of a federation file with --federation', async () => {
+    const file = join(scratch, 'visual-only.yaml');
+    await writeFile(file, 'sources:\n  - { name: visual, archive: visual-lab }\n');
+    const all = JSON.parse((await run('--json', 'How many sessions are there per archive?')).stdout) as { rows: { terms: Record<string, { value: string }> }[] };
+    const r = await run('--json', '--federation', file, 'How many sessions are there per archive?');
+    expect(r.code).toBe(0);
+    const answer = JSON.parse(r.stdout) as { rows: { terms: Record<string, { value: string }> }[] };
+    expect(all.rows.length).toBeGreaterThan(1);
+    expect(answer.rows.map((row) => `${row.terms.archive!.value}=${row.terms.sessions!.value}`)).toEqual(
+      all.rows.filter((row) => row.terms.archive!.value === 'visual-lab').map((row) => `visual-lab=${row.terms.sessions!.value}`),
+    );
+    const bad = await run('--federation', join(scratch, 'missing.yaml'), 'Which sessions?');
+    expect([bad.code, bad.stderr]).toEqual([2, expect.stringContaining('missing.yaml')]);
   });
 
   it('exits 1 on a refusal and 2 on a usage error', async () => {

@@ -70,6 +70,24 @@ describe.skipIf(missing.length > 0)('the distributed federation (3 serve process
     ]);
   });
 
+  it('answers POST /ask on the federator with rows from the remote archives and Virtuoso, as the union store counts them', async () => {
+    const response = await fetch(endpoints.FEDERATION_URL!.replace(/\/sparql$/, '/ask'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ question: 'How many sessions are there per archive?' }),
+    });
+    expect(response.status).toBe(200);
+    const answer = (await response.json()) as { status: string; rows: { terms: Record<string, { value: string }> }[] };
+    expect(answer.status).toBe('answered');
+    const want = unionAnswer(store, 'PREFIX bg: <https://w3id.org/benchgraph/vocab#> SELECT DISTINCT ?s WHERE { ?s a bg:Session ; bg:subject ?x ; bg:modality ?m }');
+    const perArchive = new Map<string, number>();
+    for (const row of want.rows) {
+      const archive = /\/id\/([^/]+)\//.exec(row)![1]!;
+      perArchive.set(archive, (perArchive.get(archive) ?? 0) + 1);
+    }
+    expect(answer.rows.map((r) => `${r.terms.archive!.value}=${r.terms.sessions!.value}`)).toEqual(ARCHIVES.map((a) => `${a}=${perArchive.get(a)}`));
+  });
+
   for (const q of queries) {
     it(`answers ${q.name} as one store holding the union does`, async () => {
       const want = unionAnswer(store, q.text);

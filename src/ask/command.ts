@@ -1,22 +1,28 @@
-// `benchgraph ask [--data DIR] [--json] [--translator offline|llm|hybrid] [--limit N]
-//  [--export csv|jsonld|rocrate --out PATH] "question"`: answers over every archive of the data directory.
+// `benchgraph ask [--data DIR] [--federation FILE] [--json] [--translator offline|llm|hybrid] [--limit N]
+//  [--export csv|jsonld|rocrate --out PATH] "question"`: answers over every archive of the data directory, or over
+// the sources of a federation file.
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.ts';
 import { answerToCsv, answerToJsonLd, dataFilesOf, type ExportFormat, EXPORT_FORMATS, writeRoCrate } from './export.ts';
 import { knownLabel } from './link.ts';
 import { LlmConfigError } from './llm.ts';
+import { FederationConfigError } from '../federate/config.ts';
+import { federationFor } from '../serve/federation-route.ts';
+import { createHandler, type Handler } from '../serve/handler.ts';
+import { federatedExecutor } from './federated.ts';
 import { type OpenAskOptions, openAsk } from './setup.ts';
 import type { Answer } from './types.ts';
 
 type Out = { stdout: (s: string) => void; stderr: (s: string) => void };
 const defaultOut: Out = { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) };
 
-export const ASK_USAGE = `usage: benchgraph ask [--data DIR] [--json] [--translator offline|llm|hybrid] [--limit N]
-                     [--export csv|jsonld|rocrate --out PATH] "question"
+export const ASK_USAGE = `usage: benchgraph ask [--data DIR] [--federation FILE] [--json] [--translator offline|llm|hybrid]
+                     [--limit N] [--export csv|jsonld|rocrate --out PATH] "question"
 
-Answers a question in plain language over every archive in DIR (default ./data): the SPARQL it ran, what the
-query asks, the terms it recognised, and the rows with the archive and licence of each. Offline by default; with
+Answers a question in plain language over every archive in DIR (default ./data), or with --federation over the
+sources of a federation file (remote archives and SPARQL endpoints included): the SPARQL it ran, what the query
+asks, the terms it recognised, and the rows with the archive and licence of each. Offline by default; with
 BENCHGRAPH_LLM_BASE_URL and BENCHGRAPH_LLM_MODEL set, questions the offline translator is unsure of go to that
 model (any OpenAI-compatible server). --export writes the answer as CSV, JSON-LD or an RO-Crate directory.
 Exit codes: 0 answered (or no data), 1 refused or failed, 2 usage.
@@ -50,18 +56,48 @@ export async function runAskCommand(argv: string[], out: Out = defaultOut, opts:
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) return usage('--limit must be a positive integer');
 
   let asker: Awaited<ReturnType<typeof openAsk>>;
+  let handler: Handler | undefined;
   try {
     const config = loadConfig(values);
-    asker = await openAsk(config, { ...opts, ...(mode !== undefined ? { mode } : {}), ...(limit !== undefined ? { limit } : {}) });
+    let executor = opts.executor;
+    if (values.federation !== undefined && executor === undefined) {
+      // The federation as `benchgraph serve --federation FILE` runs it: archives of DIR in-process, the rest over HTTP.
+      handler = await createHandler({
+        dataDir: config.dataDir,
+        baseIri: config.baseIri,
+        queryTimeoutMs: config.queryTimeoutMs,
+        maxResultRows: config.maxResultRows,
+        workers: 1,
+        federation: values.federation,
+        log: (m) => out.stderr(`benchgraph ask: ${m}\n`),
+      });
+      executor = federatedExecutor(await federationFor(handler.context));
+    }
+    asker = await openAsk(config, { ...opts, ...(executor ? { executor } : {}), ...(mode !== undefined ? { mode } : {}), ...(limit !== undefined ? { limit } : {}) });
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof LlmConfigError) return usage(error.message);
+    await handler?.close(0);
+    if (error instanceof ConfigError || error instanceof LlmConfigError || error instanceof FederationConfigError) return usage(error.message);
     throw error;
   }
+  try {
+    return await answer(asker, positionals[0]!, values, format, out);
+  } finally {
+    await handler?.close(0);
+  }
+}
+
+async function answer(
+  asker: Awaited<ReturnType<typeof openAsk>>,
+  question: string,
+  values: ReturnType<typeof parse>['values'],
+  format: ExportFormat | undefined,
+  out: Out,
+): Promise<number> {
   if (asker.deps.sources.length === 0) {
     out.stderr(`benchgraph ask: no archives in ${loadConfig(values).dataDir}; ingest some first (benchgraph ingest --archive NAME FILES)\n`);
     return 1;
   }
-  const answer = await asker.ask(positionals[0]!);
+  const answer = await asker.ask(question);
   if (format !== undefined) {
     const path = values.out!;
     if (format === 'csv') await writeFile(path, answerToCsv(answer));
@@ -85,6 +121,7 @@ function parse(argv: string[]) {
     options: {
       data: { type: 'string' },
       base: { type: 'string' },
+      federation: { type: 'string' },
       json: { type: 'boolean' },
       export: { type: 'string' },
       out: { type: 'string' },
