@@ -522,6 +522,7 @@ describe('descriptions, listing, health and metrics', () => {
       (p) => objects(p, `${prefixes.void}class`)[0] === `${prefixes.bg}Session`,
     );
     expect(objects(sessionPartition ?? '', `${prefixes.void}entities`)).toEqual(['3']);
+    expect(objects(dataset, `${prefixes.void}uriSpace`)).toEqual([ID]);
     const service = 'http://test.example/archives/demo/sparql';
     expect(objects(service, `${prefixes.sd}endpoint`)).toEqual(['http://test.example/archives/demo/sparql']);
     expect(objects(service, `${prefixes.dcat}endpointURL`)).toEqual(['http://test.example/archives/demo/sparql']);
@@ -563,6 +564,17 @@ describe('descriptions, listing, health and metrics', () => {
     ]);
     const head = await call('/archives/demo', { method: 'HEAD', headers: { accept: 'text/turtle' } });
     expect([head.status, head.body, head.headers.get('content-type')]).toEqual([200, '', 'text/turtle; charset=utf-8']);
+  });
+
+  it('gives the IRI space the records were minted in as void:uriSpace, even under another server base', async () => {
+    const other = await createHandler({ dataDir: data.dataDir, archives: ['demo'], baseIri: 'http://elsewhere.example/', ontologyFiles: [], workers: 1, log: () => {} });
+    try {
+      const r = await other(new Request('http://test.example/archives/demo', { headers: { accept: 'application/n-triples' } }));
+      const quads = parseRdf(await r.text(), 'N-Triples');
+      expect(quads.filter((x) => x.predicate.value === `${prefixes.void}uriSpace`).map((x) => x.object.value)).toEqual([ID]);
+    } finally {
+      await other.close(0);
+    }
   });
 
   it('counts requests by route template and status in Prometheus text', async () => {

@@ -69,8 +69,27 @@ const CREDIT_CHUNK = 400;
 export function createAsk(deps: AskDeps): Asker {
   let catalogue: Promise<Catalogue> | null = null;
   let schema: Promise<SchemaSummary> | null = null;
-  const getCatalogue = () => (catalogue ??= buildCatalogue(deps.execute, deps.sources, deps.timeoutMs));
-  const getSchema = () => (schema ??= buildSchema(deps.execute, { shapesDir: deps.shapesDir, ontologiesDir: deps.ontologiesDir }, deps.timeoutMs));
+  // Built once and kept; a build that fails (a source timing out) is forgotten, so the next question tries again.
+  const getCatalogue = () => {
+    if (catalogue === null) {
+      const built = buildCatalogue(deps.execute, deps.sources, deps.timeoutMs);
+      built.catch(() => {
+        if (catalogue === built) catalogue = null;
+      });
+      catalogue = built;
+    }
+    return catalogue;
+  };
+  const getSchema = () => {
+    if (schema === null) {
+      const built = buildSchema(deps.execute, { shapesDir: deps.shapesDir, ontologiesDir: deps.ontologiesDir }, deps.timeoutMs);
+      built.catch(() => {
+        if (schema === built) schema = null;
+      });
+      schema = built;
+    }
+    return schema;
+  };
   const label = (iri: string) => labelOf(deps, iri);
 
   async function ask(question: string, opts: AskOptions = {}): Promise<Answer> {

@@ -29,7 +29,18 @@ export function createAskHandler(opts: AskHandlerOptions): (request: Request) =>
   const log = opts.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   const maxQuestion = opts.maxQuestion ?? 2000;
   let opened: Promise<Asker> | null = null;
-  const asker = () => (typeof opts.asker === 'function' ? (opened ??= opts.asker()) : Promise.resolve(opts.asker));
+  const asker = () => {
+    if (typeof opts.asker !== 'function') return Promise.resolve(opts.asker);
+    if (opened === null) {
+      const o = opts.asker();
+      // An opening that failed is tried again by the next question.
+      o.catch(() => {
+        if (opened === o) opened = null;
+      });
+      opened = o;
+    }
+    return opened;
+  };
 
   return async (request) => {
     try {

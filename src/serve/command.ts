@@ -1,6 +1,7 @@
 // `benchgraph serve`: serves the archives of a data directory until SIGTERM or SIGINT.
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.ts';
+import { prepareAsk } from './ask-route.ts';
 import { startServer } from './server.ts';
 
 const USAGE = `usage: benchgraph serve [--data DIR] [--port 8080] [--host 127.0.0.1] [--archive NAME]... [--base IRI]
@@ -73,6 +74,11 @@ export async function runServeCommand(argv: string[]): Promise<number> {
     process.stderr.write(`benchgraph serve: could not start: ${(error as Error).message}\n`);
     return 1;
   }
+  // The ask pipeline reads the schema and catalogue through the federation in the background, so the first
+  // question is answered at once; a failure here is logged and retried by that question.
+  void prepareAsk(server.handler.context).catch((error: Error) =>
+    process.stderr.write(`benchgraph serve: could not prepare POST /ask yet: ${error.message}\n`),
+  );
   const names = [...server.handler.context.archives.keys()];
   process.stderr.write(
     `benchgraph serve: ${names.length} archive(s) (${names.join(', ') || 'none'}) at ${server.url}/archives ` +

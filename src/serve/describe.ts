@@ -115,7 +115,8 @@ export function describeArchive(
   add(dataset, `${dcterms}modified`, literal(meta.modified, namedNode(`${xsd}dateTime`)));
   add(dataset, `${dcat}landingPage`, namedNode(urls.home));
   add(dataset, `${v}sparqlEndpoint`, namedNode(urls.sparql));
-  add(dataset, `${v}uriSpace`, literal(`${baseIri}id/${archive.name}/`));
+  // Where the records' IRIs are: under the base they were minted with at ingest, whatever this server's base is.
+  add(dataset, `${v}uriSpace`, literal(`${meta.baseIri || baseIri}id/${archive.name}/`));
   add(dataset, `${v}triples`, integer(stats.triples));
   add(dataset, `${v}distinctSubjects`, integer(stats.subjects));
   add(dataset, `${v}distinctObjects`, integer(stats.objects));
