@@ -58,8 +58,9 @@ echo "federation-up: Virtuoso with lab-001 (HTTP $PV, SQL $PVSQL)"
 VDIR="$WORK/virtuoso"
 mkdir -p "$VDIR/db" "$VDIR/import"
 "$NODE" "$CLI" export --data "$DATA" --archive lab-001 --out "$VDIR/import/lab-001.nq" 2> "$WORK/logs/export.log"
-VSP=/var/lib/virtuoso-opensource-7/vsp
-[ -d "$VSP" ] || VSP="$VDIR"
+# The package's web root, wherever the Debian package put it (an empty directory serves /sparql just as well).
+VSP="$(dpkg -L virtuoso-opensource-7 2>/dev/null | grep -m1 '/vsp$' || true)"
+[ -n "$VSP" ] && [ -d "$VSP" ] || VSP="$VDIR"
 cat > "$VDIR/virtuoso.ini" <<INI
 [Database]
 DatabaseFile = $VDIR/db/virtuoso.db

@@ -16,6 +16,7 @@ import { runGenerateCommand } from './generate.ts';
 import { importDemoArchives, runImportCommand } from './import/command.ts';
 import { runAskCommand } from './ask/command.ts';
 import { runFederatedQuery } from './federate/command.ts';
+import { FederationConfigError } from './federate/config.ts';
 import { demoLabs, isFirstRun } from './demo.ts';
 import { exportArchive } from './archive/export.ts';
 import { fieldNamer, loadShapes, validateBatch } from './validate/validate.ts';
@@ -85,7 +86,7 @@ export async function main(argv: string[], out: Out = defaultOut): Promise<numbe
         return 2;
     }
   } catch (err) {
-    if (err instanceof UsageError || err instanceof ConfigError) {
+    if (err instanceof UsageError || err instanceof ConfigError || err instanceof FederationConfigError) {
       out.stderr(`benchgraph ${verb}: ${err.message}\n`);
       return 2;
     }

@@ -131,6 +131,12 @@ describe('benchgraph ingest, archives and query', () => {
     expect(quads.length).toBeGreaterThan(recordQuads.length);
   });
 
+  it('exits 2 naming a federation file that cannot be read', async () => {
+    const r = await run('query', '--data', data, '--federated', '--federation', join(data, 'missing.yaml'), 'ASK {}');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^benchgraph query: federation file .*missing\.yaml: ENOENT/);
+  });
+
   it('exits 2 on export of an unknown archive', async () => {
     const r = await run('export', '--data', data, '--archive', 'nope');
     expect(r.code).toBe(2);

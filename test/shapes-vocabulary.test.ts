@@ -110,7 +110,7 @@ describe('the benchgraph vocabulary', () => {
   });
 });
 
-// The alignments are checked against the ontology files in ../shared (see /work/shared/data/SOURCES.md).
+// The alignments are checked against the ontology files in ../shared (see ../shared/data/SOURCES.md).
 const shared = fileURLToPath(new URL('../../shared/data/ontologies/', import.meta.url));
 const haveShared = existsSync(join(shared, 'obi', 'obi.obo')) && existsSync(join(shared, 'pato', 'pato.obo'));
 

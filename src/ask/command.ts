@@ -9,7 +9,8 @@ import { knownLabel } from './link.ts';
 import { LlmConfigError } from './llm.ts';
 import { FederationConfigError } from '../federate/config.ts';
 import { federationFor } from '../serve/federation-route.ts';
-import { createHandler, type Handler } from '../serve/handler.ts';
+import { federatingHandler } from '../federate/command.ts';
+import type { Handler } from '../serve/handler.ts';
 import { federatedExecutor } from './federated.ts';
 import { type OpenAskOptions, openAsk } from './setup.ts';
 import type { Answer } from './types.ts';
@@ -62,15 +63,7 @@ export async function runAskCommand(argv: string[], out: Out = defaultOut, opts:
     let executor = opts.executor;
     if (values.federation !== undefined && executor === undefined) {
       // The federation as `benchgraph serve --federation FILE` runs it: archives of DIR in-process, the rest over HTTP.
-      handler = await createHandler({
-        dataDir: config.dataDir,
-        baseIri: config.baseIri,
-        queryTimeoutMs: config.queryTimeoutMs,
-        maxResultRows: config.maxResultRows,
-        workers: 1,
-        federation: values.federation,
-        log: (m) => out.stderr(`benchgraph ask: ${m}\n`),
-      });
+      handler = await federatingHandler(config, values.federation, (m) => out.stderr(`benchgraph ask: ${m}\n`));
       executor = federatedExecutor(await federationFor(handler.context));
     }
     asker = await openAsk(config, { ...opts, ...(executor ? { executor } : {}), ...(mode !== undefined ? { mode } : {}), ...(limit !== undefined ? { limit } : {}) });

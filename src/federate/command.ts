@@ -4,7 +4,7 @@ import type { Config } from '../config.ts';
 import { FORMATS } from '../serve/conneg.ts';
 import { HttpError } from '../serve/errors.ts';
 import { federatedSparqlRoute } from '../serve/federation-route.ts';
-import { createHandler } from '../serve/handler.ts';
+import { createHandler, type Handler } from '../serve/handler.ts';
 import type { SourceWarning } from './client.ts';
 import { PlanError, parseQuery } from './plan.ts';
 
@@ -33,14 +33,7 @@ export async function runFederatedQuery(config: Config, sparql: string, opts: Fe
     if (!(error instanceof PlanError)) throw error;
     return { status: 400, body: `${error.message}\n`, mediaType: 'text/plain', warnings: [] };
   }
-  const handler = await createHandler({
-    dataDir: config.dataDir,
-    baseIri: config.baseIri,
-    queryTimeoutMs: config.queryTimeoutMs,
-    maxResultRows: config.maxResultRows,
-    workers: 1,
-    log: (m) => process.stderr.write(`benchgraph query: ${m}\n`),
-  });
+  const handler = await federatingHandler(config, opts.federationFile, (m) => process.stderr.write(`benchgraph query: ${m}\n`));
   try {
     const params = new URLSearchParams({ query: sparql });
     if (opts.format) params.set('format', opts.format);
@@ -48,7 +41,7 @@ export async function runFederatedQuery(config: Config, sparql: string, opts: Fe
     const url = new URL(`http://benchgraph.cli/sparql?${params}`);
     let response: Response;
     try {
-      response = await federatedSparqlRoute(handler.context, new Request(url), url, opts.federationFile);
+      response = await federatedSparqlRoute(handler.context, new Request(url), url);
     } catch (error) {
       if (!(error instanceof HttpError)) throw error;
       return { status: error.status, body: `${error.message}\n`, mediaType: 'text/plain', warnings: [] };
@@ -60,4 +53,22 @@ export async function runFederatedQuery(config: Config, sparql: string, opts: Fe
   } finally {
     await handler.close(0);
   }
+}
+
+/**
+ * The federation as `benchgraph serve [--federation FILE]` runs it, for one command: the archives of
+ * `config.dataDir` answered in-process (one query worker), the other sources of the file over HTTP. Close it after.
+ *
+ * @throws FederationConfigError for a federation file that cannot be read or names an archive not in the directory
+ */
+export function federatingHandler(config: Config, federationFile: string | undefined, log: (message: string) => void): Promise<Handler> {
+  return createHandler({
+    dataDir: config.dataDir,
+    baseIri: config.baseIri,
+    queryTimeoutMs: config.queryTimeoutMs,
+    maxResultRows: config.maxResultRows,
+    workers: 1,
+    ...(federationFile !== undefined ? { federation: federationFile } : {}),
+    log,
+  });
 }
