@@ -1,6 +1,7 @@
 // The public archives in ../shared/data imported as the demo does: every GIDE crate, IDR study file, DANDI record
 // and OME-XML sample is imported or rejected with a reason; 99% of crates import without a violation; every taxon
-// is an NCBITaxon PURL; and "all studies of Mus musculus" finds studies in at least three archives.
+// is an NCBITaxon PURL; and "all studies of Mus musculus" finds studies in at least three archives, both over one
+// store holding them all and through the federation of the served archives.
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,8 @@ import { loadConfig } from '../src/config.ts';
 import { DEMO_ARCHIVES, importDemoArchives } from '../src/import/command.ts';
 import { type ImportContext, type ImportSummary, importSources, loadImportContext } from '../src/import/importer.ts';
 import { prefixes } from '../src/namespaces.ts';
+import { federationFor } from '../src/serve/federation-route.ts';
+import { createHandler } from '../src/serve/handler.ts';
 import { queryStore } from '../src/store/store.ts';
 import { loadUnionStore } from '../src/store/union.ts';
 
@@ -112,6 +115,22 @@ describe.skipIf(!present)('import of the shared public archives', () => {
     }
     expect([...perArchive.keys()].sort()).toEqual(['bia', 'dandi', 'empiar', 'idr', 'idr-study']);
     expect(perArchive.get('dandi')).toBe(1);
+  });
+
+  it('finds them in the same archives through the federation of the served archives, each row naming its archive', async () => {
+    const handler = await createHandler({ dataDir, baseIri: BASE, workers: 1, log: () => {} });
+    try {
+      const result = await (await federationFor(handler.context)).query(
+        `PREFIX bg: <${prefixes.bg}>
+         PREFIX obo: <${prefixes.obo}>
+         SELECT DISTINCT ?study ?_source WHERE { ?sample bg:inStudy ?study ; bg:species obo:NCBITaxon_10090 }`,
+      );
+      expect(result.warnings).toEqual([]);
+      const archives = new Set(result.bindings.map((row) => String(row._source?.value)));
+      expect([...archives].sort()).toEqual(['bia', 'dandi', 'empiar', 'idr', 'idr-study']);
+    } finally {
+      await handler.close(0);
+    }
   });
 
   it('imports the DANDI dandiset with its subjects, sessions and files', async () => {
