@@ -473,13 +473,13 @@ function findDates(text: string): DateWindow[] {
 // Settings
 
 const COMPARATORS: [RegExp, Comparison['op']][] = [
-  [/^(?:above|over|greater than|more than|higher than|larger than|bigger than|faster than|deeper than|longer than|older than|exceeding|>)$/i, '>'],
+  [/^(?:above|over|greater than|more than|higher than|larger than|bigger than|wider than|heavier than|faster than|deeper than|longer than|older than|exceeding|>)$/i, '>'],
   [/^(?:at least|no less than|>=|≥|or more)$/i, '>='],
-  [/^(?:below|under|less than|lower than|smaller than|slower than|shallower than|shorter than|younger than|<)$/i, '<'],
+  [/^(?:below|under|less than|lower than|smaller than|narrower than|lighter than|slower than|shallower than|shorter than|younger than|<)$/i, '<'],
   [/^(?:at most|no more than|up to|<=|≤)$/i, '<='],
   [/^(?:of|at|=|equal to|exactly)$/i, '='],
 ];
-const CMP = String.raw`(older than|younger than|above|over|greater than|more than|higher than|larger than|bigger than|faster than|deeper than|longer than|exceeding|at least|no less than|below|under|less than|lower than|smaller than|slower than|shallower than|shorter than|at most|no more than|up to|of|at|equal to|exactly|>=|<=|≥|≤|>|<|=)`;
+const CMP = String.raw`(older than|younger than|above|over|greater than|more than|higher than|larger than|bigger than|wider than|heavier than|faster than|deeper than|longer than|exceeding|at least|no less than|below|under|less than|lower than|smaller than|narrower than|lighter than|slower than|shallower than|shorter than|at most|no more than|up to|of|at|equal to|exactly|>=|<=|≥|≤|>|<|=)`;
 const VALUE = String.raw`(\d+(?:[.,]\d+)?)\s*(nm|nanomet(?:er|re)s?|µm|um|microns?|micromet(?:er|re)s?|mm|khz|hz|fps|frames? per second|mw|w|kb|mb|gb|tb|days?|weeks?|months?)?`;
 const SETTING_VALUE = new RegExp(String.raw`\b${CMP}\s+${VALUE}(?![\w])`, 'gi');
 const SETTING_RANGE = new RegExp(String.raw`\bbetween\s+(\d+(?:\.\d+)?)\s*([a-zµ ]*?)\s+and\s+${VALUE}(?![\w])`, 'gi');

@@ -6,7 +6,7 @@ import { tokenize } from '../terms/normalize.ts';
 import type { Catalogue } from './catalogue.ts';
 import type { Lexicon } from './lexicon.ts';
 import { labelOf } from './link.ts';
-import { type Fill, instantiate, iriTerm, literalTerm, type SlotValue, type Template } from './templates.ts';
+import { type Aggregate, type Fill, instantiate, iriTerm, literalTerm, type SlotValue, type Template } from './templates.ts';
 import type { Comparison, LinkedTerm, Linking, TranslateOptions, Translation, Translator } from './types.ts';
 
 export type Intent = 'sessions' | 'count' | 'subjects' | 'files' | 'size' | 'studies' | 'both' | 'gaps' | 'before-after' | 'record';
@@ -18,7 +18,7 @@ export type Frame = {
   flags: Set<string>;
   group: string[];
   show: string[];
-  measure?: { variable: string; name: string };
+  measure?: { variable: string; name: string; aggregate?: Aggregate };
   /** "the largest file", "the five latest sessions": the order and how many rows. */
   order?: { variable: string; descending: boolean };
   limit?: number;
@@ -246,7 +246,7 @@ export function buildFrame(question: string, linking: Linking, deps: OfflineDeps
     (spec) =>
       spec.property !== 'contentSize' &&
       !linking.settings.some((x) => x.property === spec.property) &&
-      new RegExp(`^\\s*(?:what|which)\\s+(?:(?:were|was|are|is)\\s+)?(?:the\\s+)?(?:${spec.words.filter((x) => x.includes(' ')).map(escape).join('|') || '$^'})s?\\b`, 'i').test(question),
+      new RegExp(`^\\s*(?:what|which)\\s+(?:(?:were|was|are|is)\\s+)?(?:the\\s+)?(?:${spec.words.filter(askableWord).map(escape).join('|') || '$^'})s?\\b`, 'i').test(question),
   );
   const identifiers = byKind('identifier');
   if (identifiers.length > 0 && w.re(/\b(tell me about|describe|what do (?:we|you) know about|details (?:of|about|for|on)|information (?:on|about)|everything (?:on|about)|metadata (?:of|for))\b/)) {
@@ -281,7 +281,22 @@ export function buildFrame(question: string, linking: Linking, deps: OfflineDeps
     frame.group.push(DIM_VAR[head]!);
   }
 
-  if (askedSetting !== undefined && frame.intent === 'sessions') frame.show.push(askedSetting.property);
+  // "the maximum laser power", "the average file size per format", "the last post-stroke day each mouse was imaged":
+  // one value per group, not a list or a count.
+  const aggregate = ['sessions', 'count', 'size', 'subjects', 'files'].includes(frame.intent) ? aggregateIn(question, deps.lexicon, linking) : undefined;
+  if (aggregate !== undefined) {
+    const name = `${aggregate.aggregate.toLowerCase()}${aggregate.property[0]!.toUpperCase()}${aggregate.property.slice(1)}`;
+    if (aggregate.property === 'contentSize') {
+      frame.intent = 'size';
+      frame.measure = { variable: 'size', name, aggregate: aggregate.aggregate };
+    } else {
+      frame.intent = 'count';
+      frame.group = frame.group.filter((g) => g !== aggregate.property);
+      frame.measure = { variable: aggregate.property, name, aggregate: aggregate.aggregate };
+      frame.flags.add(`value:${aggregate.property}`);
+    }
+    frame.conditions.unshift(`the ${AGGREGATE_WORD[aggregate.aggregate]} ${aggregate.label}`);
+  } else if (askedSetting !== undefined && frame.intent === 'sessions') frame.show.push(askedSetting.property);
 
   // --- grouping and measures (counts, sizes, studies) -----------------------------------------------------------
   if (frame.intent === 'count' || frame.intent === 'size' || frame.intent === 'studies') {
@@ -307,11 +322,18 @@ export function buildFrame(question: string, linking: Linking, deps: OfflineDeps
   }
   // "In which hemisphere were the occlusions done?": with an intervention named, the side is the intervention's.
   if (frame.group.includes('side') && byKind('intervention').length > 0) frame.group = frame.group.map((g) => (g === 'side' ? 'interventionSide' : g));
-  if (frame.intent === 'count') {
+  if (frame.intent === 'count' && aggregate === undefined) {
     const counted = measureOf(question, head);
     frame.measure = counted;
     // "How many sessions per mouse": the grouping target is not what is counted.
     frame.group = frame.group.filter((g) => !(g === 'subject' && counted.variable === 'subject'));
+    // "Which lab holds the most unpublished sessions?": the group with the largest count.
+    const most = /\b(?<!at\s)(?:the\s+)?(most|fewest|least)\b(?!\s+recent)/i.exec(question);
+    if (most !== null && frame.group.length > 0 && !/\b(?:how many|number of)\b/i.test(question.slice(0, most.index))) {
+      frame.order = { variable: counted.name, descending: most[1]!.toLowerCase() === 'most' };
+      frame.limit = 1;
+      frame.conditions.push(`the ${most[1]!.toLowerCase() === 'most' ? 'largest' : 'smallest'} count only`);
+    }
   }
   if (frame.intent === 'studies') frame.group = frame.group.filter((g) => ['species', 'modality', 'region', 'archive'].includes(g));
   if (frame.intent === 'size') frame.group = frame.group.filter((g) => ['archive', 'format', 'region', 'species', 'status'].includes(g));
@@ -565,6 +587,47 @@ export function unhandledNegation(question: string, linking: Linking): boolean {
 
 const NUMBER_WORDS: Record<string, number> = { two: 2, three: 3, four: 4, five: 5, ten: 10, twenty: 20 };
 
+const AGGREGATE_WORD: Record<Aggregate, string> = { MAX: 'largest', MIN: 'smallest', AVG: 'average' };
+const AGGREGATES: [RegExp, Aggregate][] = [
+  [/^(?:max|maximum|maximal|highest|greatest|top|peak|last|latest|final)$/, 'MAX'],
+  [/^(?:min|minimum|minimal|lowest|first|earliest)$/, 'MIN'],
+  [/^(?:average|mean|avg|typical)$/, 'AVG'],
+];
+
+/**
+ * An aggregate asked of a value: an aggregate word ("max", "average", "last") within three words before a setting
+ * word, or before "day"/"timepoint" (the day relative to an intervention). Not for values the question also
+ * compares ("frame rate above 30 Hz"), and "last"/"first" only of days ("the last session" is an order, not a value).
+ */
+function aggregateIn(question: string, lexicon: Lexicon, linking: Linking): { aggregate: Aggregate; property: string; label: string } | undefined {
+  const lower = question.toLowerCase();
+  for (const m of lower.matchAll(/\b([a-z]+)\b/g)) {
+    const aggregate = AGGREGATES.find(([re]) => re.test(m[1]!))?.[1];
+    // "the first 7 days after the stroke" is a time window, not an aggregate.
+    if (aggregate === undefined || linking.times.some((t) => m.index >= t.start && m.index < t.end)) continue;
+    const rest = lower.slice(m.index + m[1]!.length, m.index + m[1]!.length + 50).split(/\s+/).filter(Boolean).slice(0, 5).join(' ');
+    const dayWord = /^(?:[\w-]+\s+){0,2}?(?:day|days|timepoint|timepoints|time point)\b/.test(rest);
+    if (dayWord) {
+      if (AGGREGATE_WORD[aggregate] === 'average') continue;
+      return { aggregate, property: 'day', label: 'day relative to the intervention' };
+    }
+    if (/^(?:last|latest|final|first|earliest|top)$/.test(m[1]!)) continue;
+    for (const spec of lexicon.settings) {
+      if (linking.settings.some((s) => s.property === spec.property)) continue;
+      if (spec.property === 'ageDays' && aggregate === 'AVG') continue;
+      const words = spec.words.filter((x) => askableWord(x) || spec.property === 'contentSize');
+      const re = new RegExp(`^(?:[\\w-]+\\s+){0,3}?(?:${words.map(escape).join('|')})s?\\b`);
+      if (re.test(rest)) return { aggregate, property: spec.property, label: spec.label };
+    }
+  }
+  return undefined;
+}
+
+/** Setting words that name a value one can ask for ("what fps", "which excitation wavelength"); not comparatives ("deeper", "older"). */
+function askableWord(word: string): boolean {
+  return word.includes(' ') || !/^(?:deep|deeper|old|older|younger|aged|larger|bigger|smaller|big|large|pixel|size)$/.test(word);
+}
+
 function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -671,11 +734,12 @@ const INTENT_TEXT: Record<Intent, string> = {
 /** A plain-language account of the frame: what is listed or counted, under which conditions, grouped how. */
 export function explain(frame: Frame): string {
   let head = INTENT_TEXT[frame.intent];
-  if (frame.intent === 'count') head += ` ${frame.measure?.name ?? 'sessions'}`;
+  if (frame.measure?.aggregate !== undefined) head = frame.intent === 'size' ? 'Finds, over the files of the sessions,' : 'Finds';
+  else if (frame.intent === 'count') head += ` ${frame.measure?.name ?? 'sessions'}`;
   if (frame.intent === 'studies' && (frame.slots.has('method') || frame.slots.has('region') || frame.slots.has('taxon'))) head += ' with data';
   const conditions = frame.conditions.length > 0 ? ` ${frame.conditions.join(', ')}` : '';
   const group = frame.group.length > 0 ? `, ${frame.intent === 'count' ? 'per' : 'by'} ${frame.group.map(dimWord).join(' and ')}` : '';
-  const notes = frame.notes.length > 0 ? ` (${frame.notes.join('; ')})` : '';
+  const notes = frame.notes.length > 0 ? ` (${[...new Set(frame.notes)].join('; ')})` : '';
   return `${head}${conditions}${group}, across every archive queried${notes}. Regions include their parts and methods their subtypes, through the ontologies.`;
 }
 

@@ -9,7 +9,9 @@
 //   #[select]           a SELECT line: the variables the question asks to see are appended
 //   #[order]            an ORDER BY line, replaced by the fill's order (largest, latest...) when there is one
 //   #[group]            a SELECT / GROUP BY / ORDER BY line: its plain variables become the group variables
-//                       (`#[group keep:file,size]` keeps those); with `measure`, COUNT(DISTINCT ?x) AS ?y is the measure
+//                       (`#[group keep:file,size]` keeps those); with `measure`, COUNT(DISTINCT ?x) AS ?y is the measure;
+//                       a measure with an aggregate (MAX, MIN, AVG) replaces the line's first COUNT(DISTINCT ?x) or SUM(?x);
+//                       an ORDER BY group line gives way to the fill's order (the group with the most sessions first)
 // A line starting with `#~ ` is inactive in the file's own example and taken when its marker says so.
 // Header lines: `# ask: <question>` (questions the example answers), `# example: slot=value ...` (the slots
 // the file's own text is filled with; a test checks the file is exactly that instantiation).
@@ -24,6 +26,9 @@ export type Marker =
   | { kind: 'select' }
   | { kind: 'order' }
   | { kind: 'group'; keep: string[]; measure: boolean };
+
+/** Aggregates a measure may take instead of counting. */
+export type Aggregate = 'MAX' | 'MIN' | 'AVG';
 
 export type TemplateLine = { text: string; marker: Marker | null; inactive: boolean; line: number };
 
@@ -53,8 +58,8 @@ export type Fill = {
   group: string[];
   /** Variables to append to a #[select] line (without '?'). */
   show: string[];
-  /** COUNT measure: variable counted and the name of the count column. */
-  measure?: { variable: string; name: string };
+  /** COUNT measure: variable counted and the name of the count column; with `aggregate`, that aggregate of the variable. */
+  measure?: { variable: string; name: string; aggregate?: Aggregate };
   /** Order of an #[order] line: by a variable, largest first when descending. */
   order?: { variable: string; descending: boolean };
   limit: number;
@@ -209,11 +214,17 @@ function regroup(text: string, fill: Fill, m: Extract<Marker, { kind: 'group' }>
   const last = head.lastIndexOf(lastVar) + lastVar.length;
   const group = fill.group.map((g) => `?${g}`);
   const next = [...group, ...vars.filter((v) => m.keep.includes(v.slice(1)) && !group.includes(v))];
+  const indent = /^\s*/.exec(text)![0];
+  if (/^\s*ORDER\s+BY\b/i.test(head) && fill.order !== undefined) {
+    return `${indent}ORDER BY ${fill.order.descending ? `DESC(?${fill.order.variable})` : `?${fill.order.variable}`}`;
+  }
   if (/^\s*(GROUP|ORDER)\s+BY\b/i.test(head) && next.length === 0) return null;
-  if (m.measure && fill.measure !== undefined) {
+  const aggregate = fill.measure?.aggregate;
+  if (fill.measure !== undefined && aggregate !== undefined) {
+    tail = tail.replace(/(?:COUNT\(DISTINCT \?\w+\)|SUM\(\?\w+\)) AS \?\w+/, `${aggregate}(?${fill.measure.variable}) AS ?${fill.measure.name}`);
+  } else if (m.measure && fill.measure !== undefined) {
     tail = tail.replace(/COUNT\(DISTINCT \?\w+\) AS \?\w+/, `COUNT(DISTINCT ?${fill.measure.variable}) AS ?${fill.measure.name}`);
   }
-  const indent = /^\s*/.exec(text)![0];
   const line = `${head.slice(0, first)}${next.join(' ')}${head.slice(last)}${tail}`;
   return indent + line.slice(indent.length).replace(/ {2,}/g, ' ');
 }
