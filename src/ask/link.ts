@@ -307,11 +307,11 @@ const TIME_RULES: TimeRule[] = [
     make: (m) => [{ op: /^(before|prior|earlier)/i.test(m[1]!) ? '<' : '<=', value: num(m[3]!) * unitDays(m[2]) }],
   },
   {
-    re: new RegExp(String.raw`\b(more than|over|at least|no less than|less than|under|at most|up to|no more than|fewer than)\s+${NUM}\s+${UNIT}\s+(?:after|post|following|since|from)\b`, 'gi'),
+    re: new RegExp(String.raw`\b(more than|over|later than|longer than|beyond|at least|no less than|less than|under|at most|up to|no more than|fewer than|earlier than|sooner than)\s+${NUM}\s+${UNIT}\s+(?:after|post|following|since|from)\b`, 'gi'),
     make: (m) => {
       const v = num(m[2]!) * unitDays(m[3]);
       const w = m[1]!.toLowerCase();
-      const op = w === 'more than' || w === 'over' ? '>' : w === 'at least' || w === 'no less than' ? '>=' : w === 'less than' || w === 'under' || w === 'fewer than' ? '<' : '<=';
+      const op = ['more than', 'over', 'later than', 'longer than', 'beyond'].includes(w) ? '>' : w === 'at least' || w === 'no less than' ? '>=' : w === 'less than' || w === 'under' || w === 'fewer than' || w === 'earlier than' || w === 'sooner than' ? '<' : '<=';
       return op.startsWith('<') ? [{ op: '>', value: 0 }, { op, value: v }] : [{ op, value: v }];
     },
   },
@@ -326,6 +326,11 @@ const TIME_RULES: TimeRule[] = [
   {
     re: new RegExp(String.raw`\b(?:(?:on|at)\s+)?(day|week)\s+(-?\d+|one|two|three|four|five|six|seven|eight|nine|ten)\b`, 'gi'),
     make: (m) => [{ op: '=', value: num(m[2]!) * unitDays(m[1]) }],
+  },
+  {
+    // Lab shorthand: "d7", "D14", "day7" (not inside identifiers such as M01-2P-D07).
+    re: /(?<![\w-])(?:d|day)(\d{1,3})(?![\w-])/gi,
+    make: (m) => [{ op: '=', value: Number(m[1]!) }],
   },
   {
     re: /\bpre-?(stroke|injury|surgery|operative|intervention|mcao|occlusion|injection)\b|\bbaseline\b/gi,

@@ -263,7 +263,7 @@ export function buildFrame(question: string, linking: Linking, deps: OfflineDeps
     frame.intent = 'studies';
   } else if (w.re(/\b(licen[cs]es?|licen[cs]ed|commercial(?:ly)?|reuse|re-use|can i use|allowed to use|may i use|terms of use)\b/) || byKind('license').length > 0) {
     frame.intent = 'studies';
-  } else if (w.re(/\b(how many|number of|count|counts|how often)\b/)) {
+  } else if (w.re(/\b(how many|number of|count|counts|how often|breakdown|break down|broken down|tally|distribution of)\b/)) {
     frame.intent = 'count';
   } else if (askedSetting !== undefined && !allTargets.some((t) => t.target === 'session')) {
     // "What laser powers were used in CA1?": the values, counted. With sessions named, their list shows it.
@@ -527,7 +527,11 @@ export function buildFrame(question: string, linking: Linking, deps: OfflineDeps
   }
 
   // "the largest file", "the five most recent sessions", "the oldest mice": ordered, and few.
-  const superlative = /\b(?:the\s+)?(?:(\d+|two|three|four|five|ten|twenty)\s+)?(largest|biggest|heaviest|smallest|latest|newest|most recent|last|earliest|oldest|first|youngest)\s+(?:\w+\s+){0,2}?(files?|sessions?|recordings?|mice|mouse|subjects?|animals?|rats?)\b/i.exec(question);
+  // "Which mouse was the youngest?": the same, with the noun first.
+  const nounFirst = /\b(files?|sessions?|recordings?|mice|mouse|subjects?|animals?|rats?)\s+(?:was|is|were|are)\s+(?:the\s+)?(largest|biggest|heaviest|smallest|latest|newest|most recent|last|earliest|oldest|first|youngest)\b/i.exec(question);
+  const superlative =
+    /\b(?:the\s+)?(?:(\d+|two|three|four|five|ten|twenty)\s+)?(largest|biggest|heaviest|smallest|latest|newest|most recent|last|earliest|oldest|first|youngest)\s+(?:\w+\s+){0,2}?(files?|sessions?|recordings?|mice|mouse|subjects?|animals?|rats?)\b/i.exec(question) ??
+    (nounFirst === null ? null : [nounFirst[0], undefined, nounFirst[2]!, nounFirst[1]!]);
   if (superlative !== null) {
     const word = superlative[2]!.toLowerCase();
     const noun = superlative[3]!.toLowerCase();
