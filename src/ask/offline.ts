@@ -281,6 +281,15 @@ export function buildFrame(question: string, linking: Linking, deps: OfflineDeps
     frame.group.push(DIM_VAR[head]!);
   }
 
+  // "DG recordings exist for which organisms?": a dimension asked for later in the question is what it lists.
+  if (frame.intent === 'sessions') {
+    const asked = targets.find((t) => t.asked && t.target !== undefined && !['subject', 'study', 'session', 'file'].includes(t.target) && DIM_VAR[t.target] !== undefined);
+    if (asked !== undefined) {
+      frame.intent = 'count';
+      frame.group.push(DIM_VAR[asked.target!]!);
+    }
+  }
+
   // "the maximum laser power", "the average file size per format", "the last post-stroke day each mouse was imaged":
   // one value per group, not a list or a count.
   const aggregate = ['sessions', 'count', 'size', 'subjects', 'files'].includes(frame.intent) ? aggregateIn(question, deps.lexicon, linking) : undefined;
@@ -563,6 +572,8 @@ export function buildFrame(question: string, linking: Linking, deps: OfflineDeps
 
   if (frame.intent === 'gaps' && !frame.slots.has('method')) return null;
   if (frame.intent === 'both' && (!frame.slots.has('methodA') || !frame.slots.has('methodB'))) frame.intent = 'sessions';
+  // "Which mice have both widefield and two-photon sessions?": the two kinds paired per subject, not per region.
+  if (frame.intent === 'both' && head === 'subject' && !frame.slots.has('region') && !targets.some((t) => t.target === 'region')) frame.flags.add('bySubject');
   if (frame.intent === 'record' && !frame.slots.has('record')) frame.intent = 'sessions';
 
   // Nothing to go on: no term, no data word, no target.
@@ -737,7 +748,7 @@ const INTENT_TEXT: Record<Intent, string> = {
 
 /** A plain-language account of the frame: what is listed or counted, under which conditions, grouped how. */
 export function explain(frame: Frame): string {
-  let head = INTENT_TEXT[frame.intent];
+  let head = frame.flags.has('bySubject') ? 'Lists the subjects' : INTENT_TEXT[frame.intent];
   if (frame.measure?.aggregate !== undefined) head = frame.intent === 'size' ? 'Finds, over the files of the sessions,' : 'Finds';
   else if (frame.intent === 'count') head += ` ${frame.measure?.name ?? 'sessions'}`;
   if (frame.intent === 'studies' && (frame.slots.has('method') || frame.slots.has('region') || frame.slots.has('taxon'))) head += ' with data';
