@@ -10,7 +10,7 @@ export type Catalogue = {
   sources: SourceInfo[];
   /** Property local name (species, region, modality, procedure, sex, hemisphere, format, publicationStatus, license) -> IRIs in use. */
   used: Map<string, Set<string>>;
-  /** Normalised text -> data literal (indicator, strain, instrument name). */
+  /** Normalised text -> data literal (indicator, strain, instrument name, objective). */
   literals: Map<string, { kind: LinkKind; value: string }>;
   /** Lower-case identifier -> record. */
   identifiers: Map<string, { iri: string; id: string; kind: 'subject' | 'session' | 'study' }>;
@@ -33,6 +33,7 @@ const LITERALS = `${PREFIXES}SELECT DISTINCT ?kind ?v WHERE {
   { ?s bg:indicator ?v . BIND("indicator" AS ?kind) }
   UNION { ?s bg:strain ?v . BIND("strain" AS ?kind) }
   UNION { ?i a bg:Instrument ; schema:name ?v . BIND("instrument" AS ?kind) }
+  UNION { ?q bg:objective ?v . BIND("objective" AS ?kind) }
   UNION { ?st a bg:Study ; dcat:keyword ?v . FILTER EXISTS { ?s1 a bg:Session ; bg:inStudy ?st } BIND("keyword" AS ?kind) }
   UNION { ?c a bg:StudyComponent ; dcterms:title ?v . FILTER EXISTS { ?s2 a bg:Session ; bg:inComponent ?c } BIND("keyword" AS ?kind) }
   UNION { ?a a bg:Analysis . { ?a bg:software ?v } UNION { ?a bg:method ?v } BIND("software" AS ?kind) }
@@ -76,7 +77,7 @@ export async function buildCatalogue(execute: Executor, sources: SourceInfo[], t
     const kind = r.kind!.value as LinkKind;
     if ((value.match(/\p{L}/gu) ?? []).length < 3) continue;
     if (kind !== 'keyword' || key.split(' ').length <= 4) add(key, kind, value);
-    if (kind === 'keyword' || kind === 'software') {
+    if (kind === 'keyword' || kind === 'software' || kind === 'objective') {
       for (const word of value.split(/[\s,;:()+/]+/)) {
         const w = normalizeKey(word);
         if (w.length < 5 || !/\p{L}{3}/u.test(word) || w.includes(' ')) continue;

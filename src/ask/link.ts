@@ -38,10 +38,24 @@ export function linkQuestion(question: string, ctx: LinkContext): Linking {
     if (hit === undefined) continue;
     const start = m.index;
     const end = start + m[0].replace(/[.]$/, '').length;
-    const covered = tokens.map((t, k) => (t.start >= start && t.end <= end ? k : -1)).filter((k) => k >= 0);
+    // "M04's": the possessive belongs to the identifier's token.
+    const covered = tokens.map((t, k) => (t.start >= start && (t.end <= end || /^['\u2019]s$/.test(text.slice(end, t.end))) ? k : -1)).filter((k) => k >= 0);
     if (covered.some((k) => taken[k])) continue;
     for (const k of covered) taken[k] = true;
     terms.push({ kind: 'identifier', phrase: text.slice(start, end), label: `${hit.kind} ${hit.id}`, iris: [hit.iri], value: hit.kind, start, end, via: 'data' });
+  }
+
+  // Magnifications ("a 16x objective", "25X"): the objectives whose description names them.
+  for (const m of text.matchAll(/(?<![\w.])(\d+(?:\.\d+)?)\s?[x×](?![\w])/gi)) {
+    const value = `${m[1]}x`;
+    const known = [...ctx.catalogue.literals.values()].some((l) => l.kind === 'objective' && new RegExp(`(?<![\\d.])${value.replace('.', '\\.')}\\b`, 'i').test(l.value));
+    if (!known) continue;
+    const start = m.index;
+    const end = start + m[0].length;
+    const covered = tokens.map((t, k) => (t.start >= start && t.end <= end ? k : -1)).filter((k) => k >= 0);
+    if (covered.length === 0 || covered.some((k) => taken[k])) continue;
+    for (const k of covered) taken[k] = true;
+    terms.push({ kind: 'objective', phrase: text.slice(start, end), label: `${value} objective`, iris: [], value, start, end, via: 'data' });
   }
 
   // 2. Frame phrases of several words ("brain regions", "imaging methods") are not terms: claim them first.
@@ -164,7 +178,7 @@ function closeSpelling(phrase: string, key: string, start: number, end: number, 
 
 function literalWord(ctx: LinkContext, key: string): boolean {
   const literal = ctx.catalogue.literals.get(key);
-  return literal !== undefined && (literal.kind === 'software' || literal.kind === 'keyword');
+  return literal !== undefined && (literal.kind === 'software' || literal.kind === 'keyword' || literal.kind === 'objective');
 }
 
 /** The curated link of a normalised phrase, if any: archive, lexicon term, status, licence, format or data literal. */

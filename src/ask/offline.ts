@@ -66,7 +66,7 @@ const DIM_VAR: Record<string, string> = {
 };
 
 const SESSION_SLOTS = [
-  'method', 'region', 'side', 'day', 'anchor', 'date', 'status', 'unpublished', 'format', 'indicator', 'instrument', 'session', 'keyword', 'software', 'registeredTo',
+  'method', 'region', 'side', 'day', 'anchor', 'date', 'status', 'unpublished', 'format', 'indicator', 'instrument', 'objective', 'session', 'keyword', 'software', 'registeredTo',
   'excitationWavelength', 'emissionWavelength', 'frameRate', 'samplingRate', 'pixelSize', 'depth', 'fieldOfView', 'laserPower',
 ];
 const SUBJECT_SLOTS = ['taxon', 'sex', 'strain', 'intervention', 'interventionSide', 'interventionTarget', 'ageDays', 'subject'];
@@ -481,7 +481,7 @@ export function buildFrame(question: string, linking: Linking, deps: OfflineDeps
     frame.conditions.push(registered ? `registered to ${id.label}` : `for ${id.label}`);
   }
 
-  for (const kind of ['indicator', 'strain', 'instrument', 'keyword', 'software'] as const) {
+  for (const kind of ['indicator', 'strain', 'instrument', 'objective', 'keyword', 'software'] as const) {
     const all = byKind(kind);
     for (const t of all) if (t.value === undefined) frame.dropped.push({ phrase: t.phrase, reason: `${t.label} is an ontology ${kind} type, which the templates do not filter on` });
     const found = all.filter((t) => t.value !== undefined);
@@ -489,7 +489,7 @@ export function buildFrame(question: string, linking: Linking, deps: OfflineDeps
     frame.slots.set(kind, { terms: found.map((f) => literalTerm(f.value!.toLowerCase())) });
     const values = found.map((f) => f.value).join("' or '");
     frame.conditions.push(
-      kind === 'keyword' ? `about '${values}' (a study keyword or component title)` : kind === 'software' ? `analysed with '${values}'` : `with ${kind} '${values}'`,
+      kind === 'keyword' ? `about '${values}' (a study keyword or component title)` : kind === 'software' ? `analysed with '${values}'` : kind === 'objective' ? `with an objective described as '${values}'` : `with ${kind} '${values}'`,
     );
   }
 

@@ -17,6 +17,7 @@ export type LinkKind =
   | 'strain'
   | 'keyword'
   | 'software'
+  | 'objective'
   | 'identifier'
   | 'time'
   | 'setting';
