@@ -59,7 +59,7 @@ type RawLexicon = {
 
 const KINDS = new Set<LinkKind>(['taxon', 'anatomy', 'method', 'intervention', 'sex', 'laterality']);
 /** Format names that are also ordinary words or answer formats; linked only when "file" or "format" follows. */
-export const WEAK_FORMATS = new Set(['json', 'mat', 'binary', 'png']);
+export const WEAK_FORMATS = new Set(['json', 'mat', 'binary', 'png', 'bin']);
 
 /**
  * Reads the lexicon and the project files it builds on (mapping value list of formats, licence table,

@@ -115,7 +115,22 @@ export function linkQuestion(question: string, ctx: LinkContext): Linking {
   candidates.sort((a, b) => b.n - a.n || b.rank - a.rank || a.i - b.i);
   for (const c of candidates) claim(c.i, c.n, c.make);
 
-  // 4. Close spellings ("hipocampus", "MCAOs") of the words left that the question's grammar does not explain.
+  // 4. Elided heads: "the lateral or the anterolateral visual area" names the lateral visual area too.
+  for (const t of [...terms]) {
+    if (t.kind !== 'anatomy' && t.kind !== 'method') continue;
+    const tail = t.phrase.split(/\s+/).slice(1).join(' ');
+    if (tail === '') continue;
+    const m = /(?:^|[\s,])([\p{L}-]+)\s+(?:or|and|\/)\s+(?:the\s+|an?\s+)?$/u.exec(text.slice(0, t.start));
+    if (m === null) continue;
+    const start = m.index + m[0].indexOf(m[1]!);
+    const k = tokens.findIndex((x) => x.start === start);
+    if (k < 0 || taken[k] || ctx.lexicon.glue.has(tokens[k]!.norm)) continue;
+    const r = ctx.terms.resolve(`${m[1]} ${tail}`, t.kind === 'anatomy' ? 'anatomy' : 'method');
+    if (r.status !== 'resolved' || r.match === 'fuzzy' || kindOf(ctx.terms, r.iri) !== t.kind) continue;
+    claim(k, 1, (a, b, phrase) => ({ kind: t.kind, phrase, label: r.label, iris: [r.iri], start: a, end: b, via: 'terms', note: `'${phrase}' was read as '${r.label}' (the '${tail}' of '${t.phrase}' shared)` }));
+  }
+
+  // 5. Close spellings ("hipocampus", "MCAOs") of the words left that the question's grammar does not explain.
   for (let n = 2; n >= 1; n--) {
     for (let i = 0; i + n <= tokens.length; i++) {
       const words = tokens.slice(i, i + n).map((t) => t.norm);
