@@ -357,6 +357,11 @@ const TIME_RULES: TimeRule[] = [
     make: (m) => [{ op: '=', value: num(m[2]!) * unitDays(m[1]) }],
   },
   {
+    // "at each timepoint, baseline included": the baseline is not a condition but one of the timepoints.
+    re: /\b(?:baseline\s+(?:included|too|as well)|including\s+(?:the\s+)?baselines?|baselines?\s+and\s+all)\b/gi,
+    make: () => [],
+  },
+  {
     // Lab shorthand: "d7", "D14", "day7" (not inside identifiers such as M01-2P-D07).
     re: /(?<![\w-])(?:d|day)(\d{1,3})(?![\w-])/gi,
     make: (m) => [{ op: '=', value: Number(m[1]!) }],

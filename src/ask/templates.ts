@@ -174,7 +174,8 @@ export function instantiate(t: Template, fill: Fill): string {
     } else if (m.kind === 'order') {
       const indent = /^\s*/.exec(text)![0];
       const o = fill.order;
-      kept.push({ text: o === undefined ? text : `${indent}ORDER BY ${o.descending ? `DESC(?${o.variable})` : `?${o.variable}`}`, select: false });
+      // Ascending, rows without the value come last, not first ("the youngest mouse" is one whose age is known).
+      kept.push({ text: o === undefined ? text : `${indent}ORDER BY ${o.descending ? `DESC(?${o.variable})` : `(!BOUND(?${o.variable})) ?${o.variable}`}`, select: false });
     } else if (m.kind === 'filter') {
       const comparisons = fill.slots.get(m.slot)?.comparisons ?? [];
       const variable = /\?\w+/.exec(text)?.[0];
