@@ -32,7 +32,7 @@ const USED = `${PREFIXES}SELECT DISTINCT ?p ?v WHERE {
 const LITERALS = `${PREFIXES}SELECT DISTINCT ?kind ?v WHERE {
   { ?s bg:indicator ?v . BIND("indicator" AS ?kind) }
   UNION { ?s bg:strain ?v . BIND("strain" AS ?kind) }
-  UNION { ?i a bg:Instrument ; schema:name ?v . BIND("instrument" AS ?kind) }
+  UNION { ?i a bg:Instrument ; schema:name|schema:manufacturer ?v . BIND("instrument" AS ?kind) }
   UNION { ?q bg:objective ?v . BIND("objective" AS ?kind) }
   UNION { ?st a bg:Study ; dcat:keyword ?v . FILTER EXISTS { ?s1 a bg:Session ; bg:inStudy ?st } BIND("keyword" AS ?kind) }
   UNION { ?c a bg:StudyComponent ; dcterms:title ?v . FILTER EXISTS { ?s2 a bg:Session ; bg:inComponent ?c } BIND("keyword" AS ?kind) }

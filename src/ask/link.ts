@@ -519,7 +519,7 @@ const COMPARATORS: [RegExp, Comparison['op']][] = [
   [/^(?:of|at|=|equal to|exactly)$/i, '='],
 ];
 const CMP = String.raw`(older than|younger than|above|over|greater than|more than|higher than|larger than|bigger than|wider than|heavier than|faster than|deeper than|longer than|exceeding|at least|no less than|below|under|less than|lower than|smaller than|narrower than|lighter than|slower than|shallower than|shorter than|at most|no more than|up to|of|at|equal to|exactly|>=|<=|≥|≤|>|<|=)`;
-const VALUE = String.raw`(\d+(?:[.,]\d+)?)\s*(nm|nanomet(?:er|re)s?|µm|um|microns?|micromet(?:er|re)s?|mm|khz|hz|fps|frames? per second|mw|w|kb|mb|gb|tb|days?|weeks?|months?)?`;
+const VALUE = String.raw`(\d+(?:[.,]\d+)?)\s*(nm|nanomet(?:er|re)s?|µm|um|microns?|micromet(?:er|re)s?|mm|khz|hz|fps|frames? per second|mw|w|kb|mb|gb|tb|days?|weeks?|wks?|months?)?`;
 const SETTING_VALUE = new RegExp(String.raw`\b${CMP}\s+${VALUE}(?![\w])`, 'gi');
 const SETTING_RANGE = new RegExp(String.raw`\bbetween\s+(\d+(?:\.\d+)?)\s*([a-zµ ]*?)\s+and\s+${VALUE}(?![\w])`, 'gi');
 
@@ -556,8 +556,11 @@ function findSettings(text: string, lexicon: Lexicon): SettingCondition[] {
   for (let m = SETTING_VALUE.exec(lower); m !== null; m = SETTING_VALUE.exec(lower)) {
     if (ranges.some(([a, b]) => m!.index >= a && m!.index < b)) continue;
     const unitWord = m[3];
-    const age = /^(older|younger) than$/i.test(m[1]!) || /\b(age|aged|old)\b[^.?!]*$/.test(lower.slice(Math.max(0, m.index - 30), m.index));
-    if (unitWord !== undefined && /^(days?|weeks?|months?)$/.test(unitWord) && !age) continue; // time windows, not settings
+    const age =
+      /^(older|younger) than$/i.test(m[1]!) ||
+      /\b(age|aged|old)\b[^.?!]*$/.test(lower.slice(Math.max(0, m.index - 30), m.index)) ||
+      /^\s*(?:old|of age)\b/.test(lower.slice(m.index + m[0].length));
+    if (unitWord !== undefined && /^(days?|weeks?|wks?|months?)$/.test(unitWord) && !age) continue; // time windows, not settings
     const op = COMPARATORS.find(([re]) => re.test(m![1]!.trim()))?.[1] ?? '=';
     const before = lower.slice(Math.max(0, m.index - 60), m.index);
     // "at day 7", "of mice" and bare numbers without a unit or a setting word nearby are not settings.
@@ -620,6 +623,9 @@ function nearestWord(before: string, spec: Lexicon['settings'][number]): number 
 // ---------------------------------------------------------------------------------------------------------------
 // What was not understood
 
+/** Words that name a technique, an intervention or a measurement: unknown, they name data the archives may not hold. */
+const TECHNIQUE_WORD = /\b\w*(?:genetics?|graphy|graphic|scopy|scopic|metry|physiology|stimulation|ablation|lesions?|tomography|resonance|sequencing|omics?|assays?|staining|clamp)\b|\b(?:f?mri|eeg|meg|pet|ct|ecog|emg)\b/i;
+
 function findUnresolved(
   text: string,
   tokens: ReturnType<typeof tokenize>,
@@ -653,7 +659,7 @@ function findUnresolved(
     const before = text.slice(0, u.start).trimEnd();
     const sentenceStart = before === '' || /[.!?:;]$/.test(before);
     const quoted = /["'“‘]$/.test(before) || /^["'”’]/.test(text.slice(u.end));
-    u.critical = /\d/.test(u.phrase) || quoted || (/^[A-Z]/.test(u.phrase) && !sentenceStart) || /[A-Z]/.test(u.phrase.slice(1));
+    u.critical = /\d/.test(u.phrase) || quoted || (/^[A-Z]/.test(u.phrase) && !sentenceStart) || /[A-Z]/.test(u.phrase.slice(1)) || TECHNIQUE_WORD.test(u.phrase);
     if (u.critical) u.reason = 'looks like a name, but no term, archive or data value matches it';
   }
   return out;

@@ -178,8 +178,9 @@ function studyFlags(frame: Frame, fill: Fill): void {
 function countFlags(frame: Frame, fill: Fill): void {
   const sessionGroups = ['modality', 'region', 'side', 'day', 'status', 'format', 'objective', 'instrument', 'indicator', 'study'];
   const sessionSlots = SESSION_SLOTS.some((s) => frame.slots.has(s) || frame.flags.has(s));
+  // Ages are the subjects' own: their average is over subjects, not over sessions.
   const subjectsOnly =
-    frame.measure?.variable === 'subject' &&
+    (frame.measure?.variable === 'subject' || frame.measure?.variable === 'ageDays') &&
     !sessionSlots &&
     !frame.slots.has('license') &&
     !frame.group.some((g) => sessionGroups.includes(g) || g === 'license' || !Object.values(DIM_VAR).includes(g));
@@ -519,7 +520,7 @@ export function buildFrame(question: string, linking: Linking, deps: OfflineDeps
   for (const s of linking.settings) {
     if (s.comparisons.length === 0) continue;
     frame.slots.set(s.property, { comparisons: s.comparisons });
-    frame.conditions.push(`with ${s.label} ${s.comparisons.map((c) => `${opWord(c.op)} ${c.value} ${s.unit === 'byte' ? 'bytes' : s.unit}`).join(' and ')}`);
+    frame.conditions.push(`with ${s.label} ${s.comparisons.map((c) => `${opWord(c.op)} ${c.value} ${s.unit === 'byte' ? 'bytes' : s.unit === 'day' ? 'days' : s.unit}`).join(' and ')}`);
     if (!frame.show.includes(s.property)) frame.show.push(s.property);
   }
 
@@ -540,7 +541,9 @@ export function buildFrame(question: string, linking: Linking, deps: OfflineDeps
   const nounFirst = /\b(files?|sessions?|recordings?|mice|mouse|subjects?|animals?|rats?)\s+(?:was|is|were|are)\s+(?:the\s+)?(largest|biggest|heaviest|smallest|latest|newest|most recent|last|earliest|oldest|first|youngest)\b/i.exec(question);
   const superlative =
     /\b(?:the\s+)?(?:(\d+|two|three|four|five|ten|twenty)\s+)?(largest|biggest|heaviest|smallest|latest|newest|most recent|last|earliest|oldest|first|youngest)\s+(?:\w+\s+){0,2}?(files?|sessions?|recordings?|mice|mouse|subjects?|animals?|rats?)\b/i.exec(question) ??
-    (nounFirst === null ? null : [nounFirst[0], undefined, nounFirst[2]!, nounFirst[1]!]);
+    (nounFirst === null ? null : [nounFirst[0], undefined, nounFirst[2]!, nounFirst[1]!]) ??
+    // "the biggest raw TIFF": of files, size is what is largest, whatever noun names them.
+    (frame.intent === 'files' ? fileSuperlative(question) : null);
   if (superlative !== null) {
     const word = superlative[2]!.toLowerCase();
     const noun = superlative[3]!.toLowerCase();
@@ -600,6 +603,11 @@ export function unhandledNegation(question: string, linking: Linking): boolean {
   return false;
 }
 
+function fileSuperlative(question: string): (string | undefined)[] | null {
+  const m = /\b(?:the\s+)?(?:(\d+|two|three|four|five|ten|twenty)\s+)?(largest|biggest|heaviest|smallest)\b/i.exec(question);
+  return m === null ? null : [m[0], m[1], m[2]!, 'file'];
+}
+
 const NUMBER_WORDS: Record<string, number> = { two: 2, three: 3, four: 4, five: 5, ten: 10, twenty: 20 };
 
 const AGGREGATE_WORD: Record<Aggregate, string> = { MAX: 'largest', MIN: 'smallest', AVG: 'average' };
@@ -629,7 +637,6 @@ function aggregateIn(question: string, lexicon: Lexicon, linking: Linking): { ag
     if (/^(?:last|latest|final|first|earliest|top)$/.test(m[1]!)) continue;
     for (const spec of lexicon.settings) {
       if (linking.settings.some((s) => s.property === spec.property)) continue;
-      if (spec.property === 'ageDays' && aggregate === 'AVG') continue;
       const words = spec.words.filter((x) => askableWord(x) || spec.property === 'contentSize');
       const re = new RegExp(`^(?:[\\w-]+\\s+){0,3}?(?:${words.map(escape).join('|')})s?\\b`);
       if (re.test(rest)) return { aggregate, property: spec.property, label: spec.label };
