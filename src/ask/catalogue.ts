@@ -37,6 +37,7 @@ const LITERALS = `${PREFIXES}SELECT DISTINCT ?kind ?v WHERE {
   UNION { ?st a bg:Study ; dcat:keyword ?v . FILTER EXISTS { ?s1 a bg:Session ; bg:inStudy ?st } BIND("keyword" AS ?kind) }
   UNION { ?c a bg:StudyComponent ; dcterms:title ?v . FILTER EXISTS { ?s2 a bg:Session ; bg:inComponent ?c } BIND("keyword" AS ?kind) }
   UNION { ?a a bg:Analysis . { ?a bg:software ?v } UNION { ?a bg:method ?v } BIND("software" AS ?kind) }
+  UNION { ?r1 bg:registration/bg:method ?v . BIND("software" AS ?kind) }
 } LIMIT 100000`;
 
 const IDENTIFIERS = `${PREFIXES}SELECT ?x ?id ?type WHERE {

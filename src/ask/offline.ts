@@ -490,7 +490,7 @@ export function buildFrame(question: string, linking: Linking, deps: OfflineDeps
     frame.slots.set(kind, { terms: found.map((f) => literalTerm(f.value!.toLowerCase())) });
     const values = found.map((f) => f.value).join("' or '");
     frame.conditions.push(
-      kind === 'keyword' ? `about '${values}' (a study keyword or component title)` : kind === 'software' ? `analysed with '${values}'` : kind === 'objective' ? `with an objective described as '${values}'` : `with ${kind} '${values}'`,
+      kind === 'keyword' ? `about '${values}' (a study keyword or component title)` : kind === 'software' ? `analysed or registered with '${values}'` : kind === 'objective' ? `with an objective described as '${values}'` : `with ${kind} '${values}'`,
     );
   }
 
@@ -591,7 +591,7 @@ export function buildFrame(question: string, linking: Linking, deps: OfflineDeps
   return frame;
 }
 
-const NEGATION = /\b(not|except|excluding|exclude|other than|apart from|without|never|none|neither|nor|no)\b/gi;
+const NEGATION = /\b(not|except|excluding|exclude|other than|apart from|without|never|none|nothing|neither|nor|no|\w+n['’]t)\b/gi;
 
 /** A negation word outside the phrases that carry their own ("not published", "never been published"). */
 export function unhandledNegation(question: string, linking: Linking): boolean {
@@ -676,7 +676,7 @@ function splitMethods(methods: LinkedTerm[]): [LinkedTerm[], LinkedTerm[]] {
   return [methods.slice(0, half), methods.slice(half)];
 }
 
-type TargetHit = { target: string | undefined; start: number; grouping: boolean; asked: boolean; dataWord: boolean };
+type TargetHit = { target: string | undefined; start: number; grouping: boolean; asked: boolean; dataWord: boolean; free: boolean };
 
 /** Target words (what is asked for) with whether they follow "by/per/each" (grouping) or "which/what" (asked). */
 function targetsIn(question: string, lexicon: Lexicon): TargetHit[] {
@@ -704,7 +704,9 @@ function targetsIn(question: string, lexicon: Lexicon): TargetHit[] {
         (prev === 'and' && lastTarget !== undefined && lastTarget.grouping && tokens[i - 2] !== undefined && lastTarget.start >= tokens[Math.max(0, i - 4)]!.start);
       // "which organisms", "what kind of methods", "and their species": a dimension the question asks to see.
       const asked = prev === 'which' || prev === 'what' || prev === 'their' || /^(which|what) (kind|type|imaging|brain)$/.test(prev2) || prev2 === 'kind of' || prev2 === 'type of';
-      out.push({ target, start: tokens[i]!.start, grouping, asked, dataWord });
+      // "any modality", "whatever the method": no condition and not what is asked for.
+      const free = prev === 'any' || prev === 'whatever' || prev2 === 'whatever the';
+      out.push({ target, start: tokens[i]!.start, grouping, asked, dataWord, free });
       i += n - 1;
       break;
     }
@@ -714,7 +716,7 @@ function targetsIn(question: string, lexicon: Lexicon): TargetHit[] {
 
 /** The head noun: the first target word of the question that is not after "by/per/each". */
 function headTarget(question: string, targets: TargetHit[]): string | undefined {
-  const first = targets.find((t) => t.target !== undefined && !t.grouping);
+  const first = targets.find((t) => t.target !== undefined && !t.grouping && !(t.free && !['session', 'subject', 'file', 'study'].includes(t.target)));
   if (first === undefined) return undefined;
   // "Where …?" asks for the archives.
   if (/^\s*where\b/i.test(question)) return 'archive';
