@@ -99,7 +99,10 @@ export function linkQuestion(question: string, ctx: LinkContext): Linking {
     const covered = tokens.map((t, k) => (t.start >= m.start && t.end <= m.end ? k : -1)).filter((k) => k >= 0);
     if (covered.length === 0 || ctx.lexicon.ignore.has(normalizeKey(m.matched))) continue;
     // A lower-case word of the question's grammar is not a term, whatever the slims call it ("did" is not the dye DiD).
-    if (covered.length === 1 && m.matched === m.matched.toLowerCase() && ctx.lexicon.glue.has(tokens[covered[0]!]!.norm)) continue;
+    // Capitalised only as the sentence's first word, it is still grammar ("Did anyone…" is not DiD either).
+    const sentenceStart = /(?:^|[.!?]\s+)$/.test(text.slice(0, m.start));
+    const lowerCase = m.matched === m.matched.toLowerCase() || (sentenceStart && m.matched.slice(1) === m.matched.slice(1).toLowerCase());
+    if (covered.length === 1 && lowerCase && ctx.lexicon.glue.has(tokens[covered[0]!]!.norm)) continue;
     const kind = kindOf(ctx.terms, m.iri);
     if (kind === null) continue;
     // A term no record uses ranks below a study keyword of the same words ("capillary" data is the capillaries component).
@@ -566,6 +569,11 @@ function findSettings(text: string, lexicon: Lexicon): SettingCondition[] {
     // "at day 7", "of mice" and bare numbers without a unit or a setting word nearby are not settings.
     if (unitWord === undefined && settingWordIn(lexicon, before) === null) continue;
     if ((op === '=' && unitWord === undefined) || /\b(days?|weeks?)\s*$/.test(before)) continue;
+    // "imaged below 350 µm": below the surface, so deeper.
+    if (/^(?:below|under)$/i.test(m[1]!.trim()) && unitWord !== undefined && /^(?:µm|um|microns?|micromet(?:er|re)s?|mm)$/.test(unitWord) && /\b(?:imag\w*|record\w*|reach\w*)\s*$/.test(before)) {
+      add(m.index, m.index + m[0].length, unitWord, [{ op: '>', value: parseNumber(m[2]!) }], `${before} depth`);
+      continue;
+    }
     add(m.index, m.index + m[0].length, unitWord, [{ op, value: parseNumber(m[2]!) }], before, m[1]!);
   }
   // "frame rate of 30 Hz" style with the value first: "30 Hz or more", "900+ nm".

@@ -624,6 +624,9 @@ const AGGREGATES: [RegExp, Aggregate][] = [
  */
 function aggregateIn(question: string, lexicon: Lexicon, linking: Linking): { aggregate: Aggregate; property: string; label: string } | undefined {
   const lower = question.toLowerCase();
+  // "How many days after the surgery was its first imaging session?": the day of the first (last) one.
+  const ordinal = /\bhow many (?:days|weeks)\b[^?]*\b(first|earliest|last|latest|final)\b/.exec(lower);
+  if (ordinal !== null) return { aggregate: /first|earliest/.test(ordinal[1]!) ? 'MIN' : 'MAX', property: 'day', label: 'day relative to the intervention' };
   for (const m of lower.matchAll(/\b([a-z]+)\b/g)) {
     const aggregate = AGGREGATES.find(([re]) => re.test(m[1]!))?.[1];
     // "the first 7 days after the stroke" is a time window, not an aggregate.
