@@ -177,6 +177,39 @@ describe('answers', () => {
     expect(a.message).toContain('does not express negations');
   });
 
+  it('answers an aggregate of a value, and the group with the most, as one row', async () => {
+    const max = await asker.ask('max laser power used in the visual lab?');
+    expect([max.template, max.rows.map((r) => r.values)]).toEqual(['ask-count', [{ maxLaserPower: 95 }]]);
+    expect(max.sparql).toContain('(MAX(?laserPower) AS ?maxLaserPower)');
+    const most = await asker.ask('Which lab is sitting on the most unpublished sessions?');
+    expect(most.rows.map((r) => r.values)).toEqual([{ archive: 'stroke-lab', sessions: 83 }]);
+    expect(most.sparql).toContain('ORDER BY DESC(?sessions)');
+    const avg = await asker.ask("What's the average file size for each format?");
+    expect(avg.template).toBe('ask-size');
+    expect(avg.rows.find((r) => r.values.format === 'HDF5')?.values).toEqual({ format: 'HDF5', avgContentSize: 10400000, files: 35 });
+  });
+
+  it('pairs two methods per subject when it asks for subjects, and reads an elided head', async () => {
+    const both = await asker.ask('Which mice have both widefield and 2p sessions?');
+    expect([both.template, both.rows.length, both.explanation.split(',')[0]]).toEqual(['ask-both', 16, 'Lists the subjects of Mus musculus (or a narrower taxon)']);
+    const either = await asker.ask('2p sessions in either the lateral or the anterolateral visual area');
+    expect(either.resolved.map((r) => [r.phrase, r.label])).toEqual([
+      ['2p', 'two-photon laser scanning microscopy'],
+      ['lateral', 'lateral visual area'],
+      ['anterolateral visual area', 'anterolateral visual area'],
+    ]);
+    expect(new Set(either.rows.map((r) => r.values.region))).toEqual(new Set(['lateral visual area', 'anterolateral visual area']));
+  });
+
+  it('finds objectives by magnification and puts subjects without the ordered value last', async () => {
+    const objective = await asker.ask('Which sessions used a 16x objective?');
+    expect(objective.sparql).toContain('VALUES ?objectiveName { "16x" }');
+    expect(objective.rows).toHaveLength(65);
+    const youngest = await asker.ask('Which mouse was the youngest at the start of its study?');
+    expect(youngest.sparql).toContain('ORDER BY (!BOUND(?ageDays)) ?ageDays');
+    expect(youngest.rows.map((r) => [r.values.subject?.toString().replace(/^.*\//, ''), r.values.ageDays])).toEqual([['VL-101', 62]]);
+  });
+
   it('caps the rows at the requested limit and says the answer is truncated', async () => {
     const a = await asker.ask('What data has never been published?', { limit: 5 });
     expect([a.rows.length, a.truncated, a.limit]).toEqual([5, true, 5]);
