@@ -651,6 +651,10 @@ function findUnresolved(
     const w = t.norm;
     if (ctx.lexicon.glue.has(w) || ctx.lexicon.targets.has(w) || /^\d+(?:\.\d+)?$/.test(w) || w.length <= 1) continue;
     if (ctx.lexicon.units.has(w)) continue;
+    // "the posteromedial visual area (PM)": an abbreviation in brackets right after a term restates it.
+    const open = text.lastIndexOf('(', t.start);
+    const close = text.indexOf(')', t.end);
+    if (open >= 0 && close >= 0 && i > 0 && taken[i - 1] && tokens[i - 1]!.end <= open && text.slice(open + 1, t.start).trim() === '' && text.slice(t.end, close).trim() === '') continue;
     if (['one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'zero'].includes(w)) continue;
     // Adjacent unknown words form one phrase ("capillary stall counts").
     const last = out[out.length - 1];

@@ -250,6 +250,8 @@ export function buildFrame(question: string, linking: Linking, deps: OfflineDeps
       new RegExp(`^\\s*(?:what|which)\\s+(?:(?:were|was|are|is)\\s+)?(?:the\\s+)?(?:${spec.words.filter(askableWord).map(escape).join('|') || '$^'})s?\\b`, 'i').test(question),
   );
   const identifiers = byKind('identifier');
+  // "… and how big is each?", "with how large they are": the files listed with their sizes, not a total.
+  const eachSize = w.re(/\bhow (?:big|large) (?:is each|each is|they are|are they|are the files|each (?:one|file) is)\b|\bsize of each\b|\beach (?:file'?s )?size\b/);
   if (identifiers.length > 0 && w.re(/\b(tell me about|describe|what do (?:we|you) know about|details (?:of|about|for|on)|information (?:on|about)|everything (?:on|about)|metadata (?:of|for))\b/)) {
     frame.intent = 'record';
   } else if (w.re(/\bboth\s+before\s+and\s+after\b|\bbefore\s+and\s+after\b/)) {
@@ -258,7 +260,7 @@ export function buildFrame(question: string, linking: Linking, deps: OfflineDeps
     frame.intent = 'both';
   } else if (methods.length >= 1 && w.re(/\b(gaps?|missing|lacks?|lacking|without|no|never)\b/) && w.re(/\b(combinations?|regions?|areas?|organisms?|species|gaps?)\b/) && !w.re(/\bhow many\b/)) {
     frame.intent = 'gaps';
-  } else if (w.re(/\b(total (?:\w+ )?size|how much (?:\w+ ){0,3}data|how much (?:space|storage)|how big|how large|volume of (?:the )?data|size of (?:all|the)|total (?:volume|amount)|disk space|storage|in bytes|how many (?:bytes|gigabytes|terabytes|gb|tb))\b/)) {
+  } else if (!eachSize && w.re(/\b(total (?:[\w-]+ )?size|how much (?:[\w-]+ ){0,3}data|how much (?:space|storage)|how big|how large|volume of (?:the )?data|size of (?:all|the)|total (?:volume|amount)|disk space|storage|in bytes|how many (?:bytes|gigabytes|terabytes|gb|tb))\b/)) {
     frame.intent = 'size';
   } else if (w.re(/\b(cite|citing|credit|acknowledge|citations?|who (?:should|do|must|to) i|whom|authors?|doi|dois|references?)\b/)) {
     frame.intent = 'studies';
@@ -274,7 +276,7 @@ export function buildFrame(question: string, linking: Linking, deps: OfflineDeps
     frame.intent = 'files';
   } else if (head === 'study') {
     frame.intent = 'studies';
-  } else if (head === 'subject' && !allTargets.some((t) => t.target === 'session' || t.target === 'file' || (t.dataWord && t.target === undefined))) {
+  } else if (head === 'subject' && ((headAsked(targets) && !w.re(/(?:\band|,)\s+(?:what|which|show|list|give)\b/)) || !allTargets.some((t) => t.target === 'session' || t.target === 'file' || (t.dataWord && t.target === undefined)))) {
     frame.intent = 'subjects';
   } else if (head !== undefined && DIM_VAR[head] !== undefined && head !== 'subject' && head !== 'study' && head !== 'session') {
     // "Which organisms…", "what objectives…", "which archives…": the distinct values, counted.
@@ -282,6 +284,12 @@ export function buildFrame(question: string, linking: Linking, deps: OfflineDeps
     frame.group.push(DIM_VAR[head]!);
   }
 
+  // "electrophysiology sessions per lab", "sessions per timepoint and modality": a breakdown is a count.
+  if (frame.intent === 'sessions' && targets.some((t) => t.grouping && t.target !== undefined && t.target !== 'session' && DIM_VAR[t.target] !== undefined) && !w.re(/\b(?:list|show|give)\b/)) {
+    frame.intent = 'count';
+  }
+  // "How many days after the window was the widefield mapping done?": the days themselves.
+  if (frame.intent === 'count' && /\bhow many (?:days|weeks)\b/i.test(question) && linking.times.length > 0 && !frame.group.includes('day')) frame.group.push('day');
   // "DG recordings exist for which organisms?": a dimension asked for later in the question is what it lists.
   if (frame.intent === 'sessions') {
     const asked = targets.find((t) => t.asked && t.target !== undefined && !['subject', 'study', 'session', 'file'].includes(t.target) && DIM_VAR[t.target] !== undefined);
@@ -717,6 +725,12 @@ function targetsIn(question: string, lexicon: Lexicon): TargetHit[] {
   return out;
 }
 
+/** "Which animals have sessions in S1?": the head is asked with a wh-word, so it is what is listed whatever else is named. */
+function headAsked(targets: TargetHit[]): boolean {
+  const first = targets.find((t) => t.target !== undefined && !t.grouping);
+  return first !== undefined && first.asked && first.target === 'subject';
+}
+
 /** The head noun: the first target word of the question that is not after "by/per/each". */
 function headTarget(question: string, targets: TargetHit[]): string | undefined {
   const first = targets.find((t) => t.target !== undefined && !t.grouping && !(t.free && !['session', 'subject', 'file', 'study'].includes(t.target)));
@@ -727,7 +741,9 @@ function headTarget(question: string, targets: TargetHit[]): string | undefined 
 }
 
 function measureOf(question: string, head: string | undefined): { variable: string; name: string } {
-  const m = /\b(?:how many|count(?: the| all)?|number of|total number of)\s+(?:\S+\s+){0,3}?(sessions?|subjects?|mice|mouse|rats?|animals?|individuals?|files?|studies|study|datasets?|recordings?|scans?|experiments?)\b/i.exec(question);
+  // "2P session count per animal": the noun before "count" is counted; the one after "per" groups.
+  const before = /\b(sessions?|subjects?|mice|mouse|rats?|animals?|files?|studies|study|datasets?|recordings?|scans?)\s+(?:count|counts|number|numbers|total|tally)\b/i.exec(question);
+  const m = before ?? /\b(?:how many|count(?: the| all)?|number of|total number of)\s+(?:\S+\s+){0,3}?(sessions?|subjects?|mice|mouse|rats?|animals?|individuals?|files?|studies|study|datasets?|recordings?|scans?|experiments?)\b/i.exec(question);
   const word = (m?.[1] ?? head ?? '').toLowerCase();
   if (/^(subjects?|mice|mouse|rats?|animals?|individuals?|subject)$/.test(word)) return { variable: 'subject', name: 'subjects' };
   if (/^files?$/.test(word) || word === 'file') return { variable: 'file', name: 'files' };
