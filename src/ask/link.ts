@@ -285,7 +285,7 @@ const NUMBER_WORDS: Record<string, number> = {
 };
 const ORDINALS: Record<string, number> = { first: 1, second: 2, third: 3, fourth: 4, fifth: 5, sixth: 6 };
 const NUM = String.raw`(\d+(?:\.\d+)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|twenty|thirty)`;
-const UNIT = String.raw`(days?|d|weeks?|wks?|months?)`;
+const UNIT = String.raw`(days?|d|weeks?|wks?|months?|hours?|hrs?|h)`;
 const ANCHOR_WORDS = /^(?:[\s,]*(?:the|a|an|their|its|his|her)\s+)?(?:intervention|surgery|procedure|injury|lesion|treatment|operation|insult)\b/i;
 
 function num(s: string): number {
@@ -297,6 +297,7 @@ function unitDays(u: string | undefined): number {
   if (u === undefined) return 1;
   const l = u.toLowerCase();
   if (l.startsWith('w')) return 7;
+  if (l.startsWith('h')) return 1 / 24;
   if (l.startsWith('m')) return 30;
   return 1;
 }
@@ -342,7 +343,7 @@ const TIME_RULES: TimeRule[] = [
     re: new RegExp(String.raw`\b(more than|over|later than|longer than|beyond|at least|no less than|less than|under|at most|up to|no more than|fewer than|earlier than|sooner than)\s+${NUM}\s+${UNIT}\s+(?:after|post|following|since|from)\b`, 'gi'),
     make: (m) => {
       const v = num(m[2]!) * unitDays(m[3]);
-      const w = m[1]!.toLowerCase();
+      const w = m[1]!.toLowerCase().replace(/then$/, 'than');
       const op = ['more than', 'over', 'later than', 'longer than', 'beyond'].includes(w) ? '>' : w === 'at least' || w === 'no less than' ? '>=' : w === 'less than' || w === 'under' || w === 'fewer than' || w === 'earlier than' || w === 'sooner than' ? '<' : '<=';
       return op.startsWith('<') ? [{ op: '>', value: 0 }, { op, value: v }] : [{ op, value: v }];
     },
@@ -515,13 +516,13 @@ function findDates(text: string): DateWindow[] {
 // Settings
 
 const COMPARATORS: [RegExp, Comparison['op']][] = [
-  [/^(?:above|over|greater than|more than|higher than|larger than|bigger than|wider than|heavier than|faster than|deeper than|longer than|older than|exceeding|>)$/i, '>'],
-  [/^(?:at least|no less than|>=|≥|or more)$/i, '>='],
-  [/^(?:below|under|less than|lower than|smaller than|narrower than|lighter than|slower than|shallower than|shorter than|younger than|<)$/i, '<'],
-  [/^(?:at most|no more than|up to|<=|≤)$/i, '<='],
+  [/^(?:above|over|greater th[ae]n|more th[ae]n|higher th[ae]n|larger th[ae]n|bigger th[ae]n|wider th[ae]n|heavier th[ae]n|faster th[ae]n|deeper th[ae]n|longer th[ae]n|older th[ae]n|exceeding|>)$/i, '>'],
+  [/^(?:at least|no less th[ae]n|>=|≥|or more)$/i, '>='],
+  [/^(?:below|under|less th[ae]n|lower th[ae]n|smaller th[ae]n|narrower th[ae]n|lighter th[ae]n|slower th[ae]n|shallower th[ae]n|shorter th[ae]n|younger th[ae]n|<)$/i, '<'],
+  [/^(?:at most|no more th[ae]n|up to|<=|≤)$/i, '<='],
   [/^(?:of|at|=|equal to|exactly)$/i, '='],
 ];
-const CMP = String.raw`(older than|younger than|above|over|greater than|more than|higher than|larger than|bigger than|wider than|heavier than|faster than|deeper than|longer than|exceeding|at least|no less than|below|under|less than|lower than|smaller than|narrower than|lighter than|slower than|shallower than|shorter than|at most|no more than|up to|of|at|equal to|exactly|>=|<=|≥|≤|>|<|=)`;
+const CMP = String.raw`(older th[ae]n|younger th[ae]n|above|over|greater th[ae]n|more th[ae]n|higher th[ae]n|larger th[ae]n|bigger th[ae]n|wider th[ae]n|heavier th[ae]n|faster th[ae]n|deeper th[ae]n|longer th[ae]n|exceeding|at least|no less th[ae]n|below|under|less th[ae]n|lower th[ae]n|smaller th[ae]n|narrower th[ae]n|lighter th[ae]n|slower th[ae]n|shallower th[ae]n|shorter th[ae]n|at most|no more th[ae]n|up to|of|at|equal to|exactly|>=|<=|≥|≤|>|<|=)`;
 const VALUE = String.raw`(\d+(?:[.,]\d+)?)\s*(nm|nanomet(?:er|re)s?|µm|um|microns?|micromet(?:er|re)s?|mm|khz|hz|fps|frames? per second|mw|w|kb|mb|gb|tb|days?|weeks?|wks?|months?)?`;
 const SETTING_VALUE = new RegExp(String.raw`\b${CMP}\s+${VALUE}(?![\w])`, 'gi');
 const SETTING_RANGE = new RegExp(String.raw`\bbetween\s+(\d+(?:\.\d+)?)\s*([a-zµ ]*?)\s+and\s+${VALUE}(?![\w])`, 'gi');
@@ -560,7 +561,7 @@ function findSettings(text: string, lexicon: Lexicon): SettingCondition[] {
     if (ranges.some(([a, b]) => m!.index >= a && m!.index < b)) continue;
     const unitWord = m[3];
     const age =
-      /^(older|younger) than$/i.test(m[1]!) ||
+      /^(older|younger) th[ae]n$/i.test(m[1]!) ||
       /\b(age|aged|old)\b[^.?!]*$/.test(lower.slice(Math.max(0, m.index - 30), m.index)) ||
       /^\s*(?:old|of age)\b/.test(lower.slice(m.index + m[0].length));
     if (unitWord !== undefined && /^(days?|weeks?|wks?|months?)$/.test(unitWord) && !age) continue; // time windows, not settings
