@@ -66,7 +66,7 @@ const DIM_VAR: Record<string, string> = {
 };
 
 const SESSION_SLOTS = [
-  'method', 'region', 'side', 'day', 'anchor', 'date', 'status', 'unpublished', 'format', 'indicator', 'instrument', 'objective', 'session', 'keyword', 'software', 'registeredTo',
+  'method', 'region', 'regionNot', 'side', 'day', 'anchor', 'date', 'status', 'unpublished', 'format', 'indicator', 'instrument', 'objective', 'session', 'keyword', 'software', 'registeredTo',
   'excitationWavelength', 'emissionWavelength', 'frameRate', 'samplingRate', 'pixelSize', 'depth', 'fieldOfView', 'laserPower',
 ];
 const SUBJECT_SLOTS = ['taxon', 'sex', 'strain', 'intervention', 'interventionSide', 'interventionTarget', 'ageDays', 'subject'];
@@ -290,6 +290,12 @@ export function buildFrame(question: string, linking: Linking, deps: OfflineDeps
   }
   // "How many days after the window was the widefield mapping done?": the days themselves.
   if (frame.intent === 'count' && /\bhow many (?:days|weeks)\b/i.test(question) && linking.times.length > 0 && !frame.group.includes('day')) frame.group.push('day');
+  // "Which visual areas…", "what hippocampal subfields…": a region named and asked for at once is listed, counted.
+  const askedRegion = byKind('anatomy').some((t) => /\b(?:which|what)\s+$/i.test(question.slice(Math.max(0, t.start - 7), t.start)) && /\b(?:areas?|regions?|structures?|subfields?|subregions?|fields?|layers?)$/i.test(t.phrase));
+  if (askedRegion && frame.intent === 'sessions') {
+    frame.intent = 'count';
+    frame.group.push('region');
+  }
   // "DG recordings exist for which organisms?": a dimension asked for later in the question is what it lists.
   if (frame.intent === 'sessions') {
     const asked = targets.find((t) => t.asked && t.target !== undefined && !['subject', 'study', 'session', 'file'].includes(t.target) && DIM_VAR[t.target] !== undefined);
@@ -374,7 +380,16 @@ export function buildFrame(question: string, linking: Linking, deps: OfflineDeps
   // Anatomy right after an intervention is its target ("a virus injection into CA1"); blood vessels next to one are
   // too ("occlusion of the middle cerebral artery").
   const targetsOfInterventions: LinkedTerm[] = [];
+  // "apart from V1", "other than CA1": one region left out, the negation handled here.
+  const excluded: LinkedTerm[] = [];
+  const handled: [number, number][] = [];
   const regions = byKind('anatomy').filter((t) => {
+    const not = EXCLUSION.exec(question.slice(0, t.start));
+    if (not !== null) {
+      excluded.push(t);
+      handled.push([not.index, t.start]);
+      return false;
+    }
     const after = byKind('intervention').find((i) => i.end <= t.start && /^\s*(?:\w+\s+)?(?:into|in|to|of|over|targeting|at)\s+(?:the\s+|a\s+)?$/i.test(question.slice(i.end, t.start)));
     if (after !== undefined && !anchors.has(after)) {
       targetsOfInterventions.push(t);
@@ -397,6 +412,11 @@ export function buildFrame(question: string, linking: Linking, deps: OfflineDeps
     setTerms('region', iris);
     frame.conditions.push(`in ${labels(iris)} or any of its parts`);
   }
+  // One region left out is a filter; several would need one filter each, which the templates do not have.
+  if (excluded.length === 1 && excluded[0]!.iris.length === 1) {
+    setTerms('regionNot', excluded[0]!.iris);
+    frame.conditions.push(`outside ${labels(excluded[0]!.iris)} and its parts`);
+  } else handled.length = 0;
 
   if (frame.intent === 'both') {
     const [a, b] = splitMethods(methods);
@@ -589,7 +609,7 @@ export function buildFrame(question: string, linking: Linking, deps: OfflineDeps
 
   // Nothing to go on: no term, no data word, no target.
   // Negations the templates cannot express ("imaged before but not after", "except CA1") are not guessed at.
-  if (frame.intent !== 'gaps' && unhandledNegation(question, linking)) {
+  if (frame.intent !== 'gaps' && unhandledNegation(question, linking, handled)) {
     frame.notes.push('negation');
     return null;
   }
@@ -599,13 +619,16 @@ export function buildFrame(question: string, linking: Linking, deps: OfflineDeps
   return frame;
 }
 
+/** Words before a region that leave it out: "apart from V1", "other than the CA1", "outside of V1". */
+const EXCLUSION = /\b(?:apart from|other than|except(?: for)?|excluding|besides|outside(?: of)?|but not(?: in)?|not in)\s+(?:the\s+)?$/i;
+
 const NEGATION = /\b(not|except|excluding|exclude|other than|apart from|without|never|none|nothing|neither|nor|no|\w+n['’]t)\b/gi;
 
 /** A negation word outside the phrases that carry their own ("not published", "never been published"). */
-export function unhandledNegation(question: string, linking: Linking): boolean {
+export function unhandledNegation(question: string, linking: Linking, handled: [number, number][] = []): boolean {
   NEGATION.lastIndex = 0;
   for (const m of question.matchAll(NEGATION)) {
-    const inTerm = linking.terms.some((t) => m.index >= t.start && m.index < t.end);
+    const inTerm = linking.terms.some((t) => m.index >= t.start && m.index < t.end) || handled.some(([a, b]) => m.index >= a && m.index < b);
     if (!inTerm) return true;
   }
   return false;

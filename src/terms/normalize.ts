@@ -11,6 +11,7 @@ const IRREGULAR: Record<string, string> = {
   teeth: 'tooth',
   men: 'man',
   women: 'woman',
+  areas: 'area',
 };
 
 /**
