@@ -424,7 +424,9 @@ export function buildFrame(question: string, linking: Linking, deps: OfflineDeps
     setTerms('methodB', b.flatMap((t) => t.iris));
     frame.conditions.push(`with both ${labels(a.flatMap((t) => t.iris))} and ${labels(b.flatMap((t) => t.iris))} sessions`);
   } else if (methods.length > 0) {
-    const iris = methods.flatMap((t) => t.iris);
+    // "imaged with two-photon microscopy": the general method a specific one narrows is no alternative to it.
+    const all = methods.flatMap((t) => t.iris);
+    const iris = all.filter((iri) => !all.some((other) => other !== iri && deps.terms.ancestors(other).includes(iri)));
     setTerms('method', iris);
     frame.conditions.push(frame.intent === 'gaps' ? `without any ${labels(iris)} session` : `recorded with ${labels(iris)} (or a more specific method)`);
   }
@@ -549,7 +551,8 @@ export function buildFrame(question: string, linking: Linking, deps: OfflineDeps
     if (s.comparisons.length === 0) continue;
     frame.slots.set(s.property, { comparisons: s.comparisons });
     frame.conditions.push(`with ${s.label} ${s.comparisons.map((c) => `${opWord(c.op)} ${c.value} ${s.unit === 'byte' ? 'bytes' : s.unit === 'day' ? 'days' : s.unit}`).join(' and ')}`);
-    if (!frame.show.includes(s.property)) frame.show.push(s.property);
+    // Subjects are listed once each; the values that select them belong to their sessions.
+    if (!frame.show.includes(s.property) && frame.intent !== 'subjects') frame.show.push(s.property);
   }
 
   // "How many male and female mice": several values of one kind in a count are its groups.
