@@ -291,8 +291,13 @@ export function buildFrame(question: string, linking: Linking, deps: OfflineDeps
   // "How many days after the window was the widefield mapping done?": the days themselves.
   if (frame.intent === 'count' && /\bhow many (?:days|weeks)\b/i.test(question) && linking.times.length > 0 && !frame.group.includes('day')) frame.group.push('day');
   // "Which visual areas…", "what hippocampal subfields…": a region named and asked for at once is listed, counted.
-  const askedRegion = byKind('anatomy').some((t) => /\b(?:which|what)\s+$/i.test(question.slice(Math.max(0, t.start - 7), t.start)) && /\b(?:areas?|regions?|structures?|subfields?|subregions?|fields?|layers?)$/i.test(t.phrase));
-  if (askedRegion && frame.intent === 'sessions') {
+  const regionWord = /\b(?:areas?|regions?|structures?|subfields?|subregions?|fields?|layers?|parts?)$/i;
+  const askedRegion = byKind('anatomy').some(
+    (t) =>
+      /\b(?:which|what)\s+$/i.test(question.slice(Math.max(0, t.start - 7), t.start)) &&
+      (regionWord.test(t.phrase) || /^\s+(?:areas?|regions?|structures?|subfields?|subregions?|fields?|parts?)\b/i.test(question.slice(t.end))),
+  );
+  if (askedRegion && (frame.intent === 'sessions' || frame.intent === 'subjects')) {
     frame.intent = 'count';
     frame.group.push('region');
   }
