@@ -301,8 +301,9 @@ export function buildFrame(question: string, linking: Linking, deps: OfflineDeps
     frame.intent = 'count';
     frame.group.push('region');
   }
-  // "DG recordings exist for which organisms?": a dimension asked for later in the question is what it lists.
-  if (frame.intent === 'sessions') {
+  // "DG recordings exist for which organisms?", "ephys in mice? from which regions?": a dimension asked for later
+  // in the question is what it lists.
+  if (frame.intent === 'sessions' || (frame.intent === 'subjects' && !headAsked(targets))) {
     const asked = targets.find((t) => t.asked && t.target !== undefined && !['subject', 'study', 'session', 'file'].includes(t.target) && DIM_VAR[t.target] !== undefined);
     if (asked !== undefined) {
       frame.intent = 'count';
