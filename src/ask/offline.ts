@@ -366,7 +366,7 @@ export function buildFrame(question: string, linking: Linking, deps: OfflineDeps
     }
   }
   if (frame.intent === 'studies') frame.group = frame.group.filter((g) => ['species', 'modality', 'region', 'archive'].includes(g));
-  if (frame.intent === 'size') frame.group = frame.group.filter((g) => ['archive', 'format', 'region', 'species', 'status'].includes(g));
+  if (frame.intent === 'size') frame.group = frame.group.filter((g) => ['archive', 'format', 'region', 'species', 'status', 'subject', 'modality'].includes(g));
 
   // --- conditions ----------------------------------------------------------------------------------------------
   const setTerms = (slot: string, iris: string[]) => {
@@ -748,7 +748,8 @@ function targetsIn(question: string, lexicon: Lexicon): TargetHit[] {
       // "which organisms", "what kind of methods", "and their species": a dimension the question asks to see.
       const asked = prev === 'which' || prev === 'what' || prev === 'their' || /^(which|what) (kind|type|imaging|brain)$/.test(prev2) || prev2 === 'kind of' || prev2 === 'type of';
       // "any modality", "whatever the method": no condition and not what is asked for.
-      const free = prev === 'any' || prev === 'whatever' || prev2 === 'whatever the';
+      // "the hippocampus of rats", "ephys in mice": the animals are a condition there, not what is asked for.
+      const free = prev === 'any' || prev === 'whatever' || prev2 === 'whatever the' || (target === 'subject' && (prev === 'of' || prev === 'in' || prev === 'from') && i > 1 && !/^(?:list|number|count|ages?|sex|sexes)$/.test(before[before.length - 2] ?? ''));
       out.push({ target, start: tokens[i]!.start, grouping, asked, dataWord, free });
       i += n - 1;
       break;
@@ -765,7 +766,7 @@ function headAsked(targets: TargetHit[]): boolean {
 
 /** The head noun: the first target word of the question that is not after "by/per/each". */
 function headTarget(question: string, targets: TargetHit[]): string | undefined {
-  const first = targets.find((t) => t.target !== undefined && !t.grouping && !(t.free && !['session', 'subject', 'file', 'study'].includes(t.target)));
+  const first = targets.find((t) => t.target !== undefined && !t.grouping && !(t.free && (t.target === 'subject' || !['session', 'file', 'study'].includes(t.target))));
   if (first === undefined) return undefined;
   // "Where …?" asks for the archives.
   if (/^\s*where\b/i.test(question)) return 'archive';
