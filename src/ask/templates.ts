@@ -6,6 +6,9 @@
 //                       `a&!b` within one item means both (a filled and b not)
 //   #[values a]         a `VALUES ?x { ... }` line: its values become slot a's terms; dropped when a is empty
 //   #[filter a]         a `FILTER(...)` line: rebuilt from slot a's comparisons on the line's first variable
+//   #[inline a]         a line whose last variable becomes slot a's one term; dropped when a is empty (a constant
+//                       keeps property paths bound at one end: Comunica cannot send a path open at both ends
+//                       to a SPARQL endpoint)
 //   #[select]           a SELECT line: the variables the question asks to see are appended
 //   #[order]            an ORDER BY line, replaced by the fill's order (largest, latest...) when there is one
 //   #[group]            a SELECT / GROUP BY / ORDER BY line: its plain variables become the group variables
@@ -22,6 +25,7 @@ import type { Comparison } from './types.ts';
 export type Marker =
   | { kind: 'if'; any: { name: string; negated: boolean }[][] }
   | { kind: 'values'; slot: string }
+  | { kind: 'inline'; slot: string }
   | { kind: 'filter'; slot: string }
   | { kind: 'select' }
   | { kind: 'order' }
@@ -108,7 +112,7 @@ export function parseTemplate(file: string, text: string): Template {
     const marker = m === null ? null : parseMarker(m[1]!, where);
     if (marker !== null) {
       if (marker.kind === 'if') for (const c of marker.any.flat()) if (!c.name.includes(':')) slots.add(c.name);
-      if (marker.kind === 'values' || marker.kind === 'filter') slots.add(marker.slot);
+      if (marker.kind === 'values' || marker.kind === 'inline' || marker.kind === 'filter') slots.add(marker.slot);
     }
     if (inactive && marker === null) throw new Error(`${where}: a '#~' line needs a marker saying when it is taken`);
     lines.push({ text: m === null ? content : content.slice(0, m.index), marker, inactive, line: i + 1 });
@@ -128,6 +132,7 @@ function parseMarker(body: string, where: string): Marker {
         any: arg.split(',').map((item) => item.split('&').map((c) => ({ name: c.trim().replace(/^!/, ''), negated: c.trim().startsWith('!') }))),
       };
     case 'values':
+    case 'inline':
     case 'filter':
       if (!/^[A-Za-z][\w]*$/.test(arg)) throw new Error(`${where}: #[${kind}] needs one slot name, found '${arg}'`);
       return { kind, slot: arg };
@@ -140,7 +145,7 @@ function parseMarker(body: string, where: string): Marker {
       return { kind: 'group', keep, measure: /\bmeasure\b/.test(arg) };
     }
     default:
-      throw new Error(`${where}: unknown marker #[${body}]; expected if, values, filter, select, order or group`);
+      throw new Error(`${where}: unknown marker #[${body}]; expected if, values, inline, filter, select, order or group`);
   }
 }
 
@@ -171,6 +176,16 @@ export function instantiate(t: Template, fill: Fill): string {
     } else if (m.kind === 'values') {
       const terms = fill.slots.get(m.slot)?.terms ?? [];
       if (terms.length > 0) kept.push({ text: text.replace(/\{[^}]*\}/, `{ ${terms.join(' ')} }`), select: false });
+    } else if (m.kind === 'inline') {
+      const terms = fill.slots.get(m.slot)?.terms ?? [];
+      if (terms.length > 1) throw new Error(`${t.file}:${l.line}: #[inline ${m.slot}] takes one term, got ${terms.length}`);
+      const variables = text.match(/\?\w+/g) ?? [];
+      const last = variables[variables.length - 1];
+      if (last === undefined) throw new Error(`${t.file}:${l.line}: #[inline] line has no variable`);
+      if (terms.length === 1) {
+        const at = text.lastIndexOf(last);
+        kept.push({ text: `${text.slice(0, at)}${terms[0]}${text.slice(at + last.length)}`, select: false });
+      }
     } else if (m.kind === 'order') {
       const indent = /^\s*/.exec(text)![0];
       const o = fill.order;

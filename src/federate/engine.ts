@@ -27,33 +27,82 @@ export type RunOptions = {
 const XSD_STRING = 'http://www.w3.org/2001/XMLSchema#string';
 const RDF_LANG_STRING = 'http://www.w3.org/1999/02/22-rdf-syntax-ns#langString';
 
+/**
+ * Runs in flight, each with a way to fail it. Comunica can throw outside the promise and stream it hands back (for
+ * one, a property path open at both ends inside a SERVICE block: turning its 'nodes' operation into SPARQL throws in
+ * a detached iterator), which would end the process. Such an error fails the runs in flight instead: a server
+ * answers that query with an error and keeps serving.
+ */
+const inFlight = new Set<(error: Error) => void>();
+let guarded = false;
+
+function isEngineError(error: Error): boolean {
+  return error instanceof Error && /[\\/]node_modules[\\/]@(?:comunica|traqula)[\\/]/.test(error.stack ?? '');
+}
+
+function guardProcess(): void {
+  if (guarded) return;
+  guarded = true;
+  process.on('uncaughtException', (error) => {
+    if (!isEngineError(error)) {
+      // Anything else ends the process as it would have without this listener.
+      process.stderr.write(`${error.stack ?? String(error)}\n`);
+      process.exit(1);
+    }
+    if (inFlight.size > 0) for (const fail of [...inFlight]) fail(new Error(`the query engine failed: ${error.message}`));
+    else {
+      // A command ends with this status; a server goes on.
+      process.exitCode = 1;
+      process.stderr.write(`benchgraph: the query engine failed outside a query (${error.message})\n`);
+    }
+  });
+}
+
 /** One engine per federation: Comunica keeps source objects (and their parsers) between queries. */
 export function createEngine(): { run(query: string, opts: RunOptions): Promise<EngineAnswer> } {
   const engine = new QueryEngine();
+  guardProcess();
   return {
-    async run(query, opts) {
-      // Comunica's context: no lenient mode, so a plan that cannot run fails loudly (source faults never reach it:
-      // the source client answers them with empty results).
-      const context = { sources: opts.sources ?? [], fetch: opts.fetch } as unknown as Parameters<QueryEngine['queryBindings']>[1];
-      if (opts.form === 'ASK') return { form: 'ASK', boolean: await abortable(engine.queryBoolean(query, context), opts.signal) };
-      if (opts.form === 'CONSTRUCT') {
-        const stream = await abortable(engine.queryQuads(query, context), opts.signal);
-        const quads: Quad[] = [];
-        await drain(stream, (q) => {
-          quads.push(q as Quad);
-          return true;
-        }, opts.signal);
-        return { form: 'CONSTRUCT', quads };
-      }
-      const stream = await abortable(engine.queryBindings(query, context), opts.signal);
-      await drain(stream, (bindings) => {
-        const row: JsonRow = {};
-        for (const [v, term] of bindings as unknown as Iterable<[{ value: string }, Term]>) row[v.value] = jsonTerm(term);
-        return opts.onRow?.(row) !== false;
-      }, opts.signal);
-      return { form: 'SELECT' };
+    run(query, opts) {
+      return new Promise<EngineAnswer>((resolve, reject) => {
+        const fail = (error: Error) => {
+          inFlight.delete(fail);
+          reject(error);
+        };
+        inFlight.add(fail);
+        runOnce(query, opts).then(
+          (answer) => {
+            inFlight.delete(fail);
+            resolve(answer);
+          },
+          (error: unknown) => fail(error instanceof Error ? error : new Error(String(error))),
+        );
+      });
     },
   };
+
+  async function runOnce(query: string, opts: RunOptions): Promise<EngineAnswer> {
+    // Comunica's context: no lenient mode, so a plan that cannot run fails loudly (source faults never reach it:
+    // the source client answers them with empty results).
+    const context = { sources: opts.sources ?? [], fetch: opts.fetch } as unknown as Parameters<QueryEngine['queryBindings']>[1];
+    if (opts.form === 'ASK') return { form: 'ASK', boolean: await abortable(engine.queryBoolean(query, context), opts.signal) };
+    if (opts.form === 'CONSTRUCT') {
+      const stream = await abortable(engine.queryQuads(query, context), opts.signal);
+      const quads: Quad[] = [];
+      await drain(stream, (q) => {
+        quads.push(q as Quad);
+        return true;
+      }, opts.signal);
+      return { form: 'CONSTRUCT', quads };
+    }
+    const stream = await abortable(engine.queryBindings(query, context), opts.signal);
+    await drain(stream, (bindings) => {
+      const row: JsonRow = {};
+      for (const [v, term] of bindings as unknown as Iterable<[{ value: string }, Term]>) row[v.value] = jsonTerm(term);
+      return opts.onRow?.(row) !== false;
+    }, opts.signal);
+    return { form: 'SELECT' };
+  }
 }
 
 /** An RDF/JS term as a SPARQL JSON results term. */
