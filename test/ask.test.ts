@@ -57,7 +57,7 @@ describe('templates (queries/ask-*.rq)', () => {
 
   it('names the file and line of an unknown marker', () => {
     expect(() => parseTemplate('queries/ask-x.rq', '# Purpose.\nSELECT ?s WHERE { ?s ?p ?o }  #[unless x]\n')).toThrow(
-      'queries/ask-x.rq:2: unknown marker #[unless x]; expected if, values, filter, select, order or group',
+      'queries/ask-x.rq:2: unknown marker #[unless x]; expected if, values, inline, filter, select, order or group',
     );
   });
 

@@ -230,6 +230,16 @@ describe('GET|POST /sparql', () => {
     expect(malformed.status).toBe(400);
     expect(malformed.message).toMatch(/^malformed query: Parse error on line 1/);
   });
+
+  it('refuses a property path open at both ends, which Comunica cannot send to a source, and answers the next query', async () => {
+    const open = await routeError({ query: 'PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> SELECT ?a ?b WHERE { ?a rdfs:subClassOf* ?b } LIMIT 5' });
+    expect([open.status, open.message]).toEqual([
+      400,
+      "the federated endpoint cannot evaluate a property path with * or + whose two ends are both variables (such as ?a rdfs:subClassOf* ?b); bind one end (a constant or VALUES) or ask an archive's own endpoint",
+    ]);
+    const next = await route({ query: 'SELECT (COUNT(*) AS ?n) WHERE { ?s a <https://w3id.org/benchgraph/vocab#Study> }' });
+    expect(next.status).toBe(200);
+  });
 });
 
 describe('over HTTP', () => {

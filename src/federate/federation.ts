@@ -6,7 +6,7 @@ import { type JsonTerm, type QueryState, type RuntimeSource, SourceClient, type 
 import type { FederationConfig } from './config.ts';
 import { createEngine, type JsonRow } from './engine.ts';
 import { type LocalOntology, loadLocalOntology } from './ontology.ts';
-import { type Plan, parseQuery, planQuery, type SourceCredit } from './plan.ts';
+import { type Plan, PlanError, parseQuery, planQuery, type SourceCredit } from './plan.ts';
 import { buildSummary, type Description, parseDescription, type SourceSummary } from './summary.ts';
 
 export { PlanError } from './plan.ts';
@@ -137,6 +137,13 @@ export class Federation {
       };
     } catch (error) {
       if (controller.signal.aborted && controller.signal.reason instanceof FederationTimeoutError) throw controller.signal.reason;
+      // Comunica evaluates a property path open at both ends ("?a rdfs:subClassOf* ?b") itself and cannot hand the
+      // node enumeration that needs to a SPARQL source: say so, as for any feature the federation does not support.
+      if (error instanceof Error && /Unknown Operation type nodes/.test(error.message)) {
+        throw new PlanError(
+          'the federated endpoint cannot evaluate a property path with * or + whose two ends are both variables (such as ?a rdfs:subClassOf* ?b); bind one end (a constant or VALUES) or ask an archive\'s own endpoint',
+        );
+      }
       throw error;
     } finally {
       clearTimeout(timer);
