@@ -8,7 +8,7 @@ export type Screening = { reason: RefusalReason; message: string } | null;
 
 // An imperative or a request: the modifying verb opens the sentence, or follows "please", "can you", "I want to"...
 const REQUEST_LEAD =
-  /^(?:(?:hey|ok|okay|now|then|also|and|so|first|next|finally)[,\s]+)*(?:please\s+|kindly\s+|(?:can|could|would|will)\s+(?:you|we|i)\s+(?:please\s+)?|i\s+(?:want|need|would like|'d like)\s+(?:you\s+)?to\s+|let'?s\s+|go\s+(?:ahead\s+)?and\s+|you\s+(?:must|should|will)\s+|(?:help\s+me|time\s+to)\s+)?/i;
+  /^(?:(?:hey|ok|okay|now|then|also|and|so|first|next|finally)[,\s]+)*(?:(?:please|pls|plz)\s+|kindly\s+|(?:can|could|would|will)\s+(?:you|we|i)\s+(?:(?:please|pls)\s+)?|i\s+(?:want|need|would like|'d like)\s+(?:you\s+)?to\s+|let'?s\s+|go\s+(?:ahead\s+)?and\s+|you\s+(?:must|should|will)\s+|(?:help\s+me|time\s+to)\s+)?/i;
 // SPARQL Update keywords written out, whatever the phrasing.
 const UPDATE_SYNTAX = /\b(?:INSERT\s+DATA|DELETE\s+DATA|DELETE\s+WHERE|DROP\s+(?:SILENT\s+)?(?:GRAPH|ALL|DEFAULT|NAMED)|CLEAR\s+(?:SILENT\s+)?(?:GRAPH|ALL|DEFAULT|NAMED)|LOAD\s+<|CREATE\s+GRAPH|COPY\s+(?:GRAPH|DEFAULT)|MOVE\s+(?:GRAPH|DEFAULT)|ADD\s+(?:GRAPH|DEFAULT))\b/i;
 
