@@ -291,11 +291,10 @@ export function buildFrame(question: string, linking: Linking, deps: OfflineDeps
   // "How many days after the window was the widefield mapping done?": the days themselves.
   if (frame.intent === 'count' && /\bhow many (?:days|weeks)\b/i.test(question) && linking.times.length > 0 && !frame.group.includes('day')) frame.group.push('day');
   // "Which visual areas…", "what hippocampal subfields…": a region named and asked for at once is listed, counted.
-  const regionWord = /\b(?:areas?|regions?|structures?|subfields?|subregions?|fields?|layers?|parts?)$/i;
   const askedRegion = byKind('anatomy').some(
     (t) =>
       /\b(?:which|what)\s+$/i.test(question.slice(Math.max(0, t.start - 7), t.start)) &&
-      (regionWord.test(t.phrase) || /^\s+(?:areas?|regions?|structures?|subfields?|subregions?|fields?|parts?)\b/i.test(question.slice(t.end))),
+      (new RegExp(`\\b(?:${REGION_WORDS})$`, 'i').test(t.phrase) || new RegExp(`^\\s+(?:${REGION_WORDS})\\b`, 'i').test(question.slice(t.end))),
   );
   if (askedRegion && (frame.intent === 'sessions' || frame.intent === 'subjects')) {
     frame.intent = 'count';
@@ -627,6 +626,9 @@ export function buildFrame(question: string, linking: Linking, deps: OfflineDeps
   if (!anything) return null;
   return frame;
 }
+
+/** Words that name regions as such: "which visual areas", "which hippocampal subfields". */
+const REGION_WORDS = 'areas?|regions?|structures?|subfields?|subregions?|fields?|layers?|parts?';
 
 /** Words before a region that leave it out: "apart from V1", "other than the CA1", "outside of V1". */
 const EXCLUSION = /\b(?:apart from|other than|except(?: for)?|excluding|besides|outside(?: of)?|but not(?: in)?|not in)\s+(?:the\s+)?$/i;
