@@ -574,9 +574,9 @@ export function buildFrame(question: string, linking: Linking, deps: OfflineDeps
 
   // "the largest file", "the five most recent sessions", "the oldest mice": ordered, and few.
   // "Which mouse was the youngest?": the same, with the noun first.
-  const nounFirst = /\b(files?|sessions?|recordings?|mice|mouse|subjects?|animals?|rats?)\s+(?:was|is|were|are)\s+(?:the\s+)?(largest|biggest|heaviest|smallest|latest|newest|most recent|last|earliest|oldest|first|youngest)\b/i.exec(question);
+  const nounFirst = new RegExp(`\\b(${SUPERLATIVE_NOUNS})\\s+(?:was|is|were|are)\\s+(?:the\\s+)?(${SUPERLATIVES})\\b`, 'i').exec(question);
   const superlative =
-    /\b(?:the\s+)?(?:(\d+|two|three|four|five|ten|twenty)\s+)?(largest|biggest|heaviest|smallest|latest|newest|most recent|last|earliest|oldest|first|youngest)\s+(?:\w+\s+){0,2}?(files?|sessions?|recordings?|mice|mouse|subjects?|animals?|rats?)\b/i.exec(question) ??
+    new RegExp(`\\b(?:the\\s+)?(?:(\\d+|two|three|four|five|ten|twenty)\\s+)?(${SUPERLATIVES})\\s+(?:\\w+\\s+){0,2}?(${SUPERLATIVE_NOUNS})\\b`, 'i').exec(question) ??
     (nounFirst === null ? null : [nounFirst[0], undefined, nounFirst[2]!, nounFirst[1]!]) ??
     // "the biggest raw TIFF": of files, size is what is largest, whatever noun names them.
     (frame.intent === 'files' ? fileSuperlative(question) : null);
@@ -645,6 +645,10 @@ export function unhandledNegation(question: string, linking: Linking, handled: [
   return false;
 }
 
+/** Words of "the largest file", "the five latest sessions", "the youngest mouse", and the nouns they order. */
+const SUPERLATIVES = 'largest|biggest|heaviest|smallest|latest|newest|most recent|last|earliest|oldest|first|youngest';
+const SUPERLATIVE_NOUNS = 'files?|sessions?|recordings?|mice|mouse|subjects?|animals?|rats?';
+
 function fileSuperlative(question: string): (string | undefined)[] | null {
   const m = /\b(?:the\s+)?(?:(\d+|two|three|four|five|ten|twenty)\s+)?(largest|biggest|heaviest|smallest)\b/i.exec(question);
   return m === null ? null : [m[0], m[1], m[2]!, 'file'];
@@ -676,7 +680,7 @@ function aggregateIn(question: string, lexicon: Lexicon, linking: Linking): { ag
     const rest = lower.slice(m.index + m[1]!.length, m.index + m[1]!.length + 50).split(/\s+/).filter(Boolean).slice(0, 5).join(' ');
     const dayWord = /^(?:[\w-]+\s+){0,2}?(?:day|days|timepoint|timepoints|time point)\b/.test(rest);
     if (dayWord) {
-      if (AGGREGATE_WORD[aggregate] === 'average') continue;
+      if (aggregate === 'AVG') continue;
       return { aggregate, property: 'day', label: 'day relative to the intervention' };
     }
     if (/^(?:last|latest|final|first|earliest|top)$/.test(m[1]!)) continue;
