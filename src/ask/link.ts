@@ -39,7 +39,7 @@ export function linkQuestion(question: string, ctx: LinkContext): Linking {
     const start = m.index;
     const end = start + m[0].replace(/[.]$/, '').length;
     // "M04's": the possessive belongs to the identifier's token.
-    const covered = tokens.map((t, k) => (t.start >= start && (t.end <= end || /^['\u2019]s$/.test(text.slice(end, t.end))) ? k : -1)).filter((k) => k >= 0);
+    const covered = within(tokens, start, end, (t) => /^['\u2019]s$/.test(text.slice(end, t.end)));
     if (covered.some((k) => taken[k])) continue;
     for (const k of covered) taken[k] = true;
     terms.push({ kind: 'identifier', phrase: text.slice(start, end), label: `${hit.kind} ${hit.id}`, iris: [hit.iri], value: hit.kind, start, end, via: 'data' });
@@ -52,7 +52,7 @@ export function linkQuestion(question: string, ctx: LinkContext): Linking {
     if (!known) continue;
     const start = m.index;
     const end = start + m[0].length;
-    const covered = tokens.map((t, k) => (t.start >= start && t.end <= end ? k : -1)).filter((k) => k >= 0);
+    const covered = within(tokens, start, end);
     if (covered.length === 0 || covered.some((k) => taken[k])) continue;
     for (const k of covered) taken[k] = true;
     terms.push({ kind: 'objective', phrase: text.slice(start, end), label: `${value} objective`, iris: [], value, start, end, via: 'data' });
@@ -96,7 +96,7 @@ export function linkQuestion(question: string, ctx: LinkContext): Linking {
   }
   const mentions = ctx.terms.findMentions(text, ['taxon', 'anatomy', 'method', 'technique', 'sex', 'laterality', 'instrument']);
   for (const m of mentions) {
-    const covered = tokens.map((t, k) => (t.start >= m.start && t.end <= m.end ? k : -1)).filter((k) => k >= 0);
+    const covered = within(tokens, m.start, m.end);
     if (covered.length === 0 || ctx.lexicon.ignore.has(normalizeKey(m.matched))) continue;
     // A lower-case word of the question's grammar is not a term, whatever the slims call it ("did" is not the dye DiD).
     // Capitalised only as the sentence's first word, it is still grammar ("Did anyone…" is not DiD either).
@@ -192,6 +192,11 @@ function closeSpelling(phrase: string, key: string, start: number, end: number, 
     return { kind, phrase, label: r.label, iris: [r.iri], start, end, via: 'terms', note: r.warning ?? `'${phrase}' was read as '${r.label}' by close spelling` };
   }
   return null;
+}
+
+/** Indices of the tokens inside [start, end); `overhang` lets a token run past the end ("M04's"). */
+function within(tokens: ReturnType<typeof tokenize>, start: number, end: number, overhang?: (t: ReturnType<typeof tokenize>[number]) => boolean): number[] {
+  return tokens.map((t, k) => (t.start >= start && (t.end <= end || overhang?.(t) === true) ? k : -1)).filter((k) => k >= 0);
 }
 
 function literalWord(ctx: LinkContext, key: string): boolean {

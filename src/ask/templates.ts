@@ -189,8 +189,7 @@ export function instantiate(t: Template, fill: Fill): string {
     } else if (m.kind === 'order') {
       const indent = /^\s*/.exec(text)![0];
       const o = fill.order;
-      // Ascending, rows without the value come last, not first ("the youngest mouse" is one whose age is known).
-      kept.push({ text: o === undefined ? text : `${indent}ORDER BY ${o.descending ? `DESC(?${o.variable})` : `(!BOUND(?${o.variable})) ?${o.variable}`}`, select: false });
+      kept.push({ text: o === undefined ? text : `${indent}${orderBy(o)}`, select: false });
     } else if (m.kind === 'filter') {
       const comparisons = fill.slots.get(m.slot)?.comparisons ?? [];
       const variable = /\?\w+/.exec(text)?.[0];
@@ -218,6 +217,11 @@ export function instantiate(t: Template, fill: Fill): string {
   return `${query.trimEnd()}\n`;
 }
 
+/** The ORDER BY of a fill's order; ascending, rows without the value come last ("the youngest mouse" has an age). */
+function orderBy(o: NonNullable<Fill['order']>): string {
+  return `ORDER BY ${o.descending ? `DESC(?${o.variable})` : `(!BOUND(?${o.variable})) ?${o.variable}`}`;
+}
+
 /** Rewrites the plain variables of a group line (from its first to its last variable before any '('). */
 function regroup(text: string, fill: Fill, m: Extract<Marker, { kind: 'group' }>, where: string): string | null {
   const paren = text.indexOf('(');
@@ -232,7 +236,7 @@ function regroup(text: string, fill: Fill, m: Extract<Marker, { kind: 'group' }>
   const next = [...group, ...vars.filter((v) => m.keep.includes(v.slice(1)) && !group.includes(v))];
   const indent = /^\s*/.exec(text)![0];
   if (/^\s*ORDER\s+BY\b/i.test(head) && fill.order !== undefined) {
-    return `${indent}ORDER BY ${fill.order.descending ? `DESC(?${fill.order.variable})` : `?${fill.order.variable}`}`;
+    return `${indent}${orderBy(fill.order)}`;
   }
   if (/^\s*(GROUP|ORDER)\s+BY\b/i.test(head) && next.length === 0) return null;
   const aggregate = fill.measure?.aggregate;
